@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from leads.api.views import lmapi
+
+urlpatterns = [
+    # D1: the product's documented URL and the original's, so callers change only the host.
+    path("API/lmapi.php", lmapi, name="lmapi"),
+    path("vicidial/non_agent_api.php", lmapi, name="non_agent_api"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,184 @@
+"""Who may call the legacy API, from where, and what it answered (the API log)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+ALL_CAMPAIGNS = "-ALL-CAMPAIGNS-"
+ALL_FUNCTIONS = "ALL_FUNCTIONS"
+
+
+class IpList(models.Model):
+    """A named list of IP addresses; ``a.b.c.x`` stands for the whole class-C network."""
+
+    ip_list_id = models.CharField(max_length=30, primary_key=True)
+    ip_list_name = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "IP list"
+        ordering = ["ip_list_id"]
+
+    def __str__(self) -> str:
+        return self.ip_list_id
+
+
+class IpListEntry(models.Model):
+    ip_list = models.ForeignKey(IpList, on_delete=models.CASCADE, related_name="entries")
+    ip_address = models.CharField(max_length=45)
+
+    class Meta:
+        verbose_name = "IP list entry"
+        constraints = [
+            models.UniqueConstraint(fields=["ip_list", "ip_address"], name="uniq_ip_entry")
+        ]
+
+    def __str__(self) -> str:
+        return self.ip_address
+
+
+class UserGroup(models.Model):
+    user_group = models.CharField(max_length=20, primary_key=True)
+    group_name = models.CharField(max_length=40, blank=True)
+    # Space-separated campaign ids, or -ALL-CAMPAIGNS- for every campaign.
+    allowed_campaigns = models.TextField(default=ALL_CAMPAIGNS, blank=True)
+    # When set, API calls by members must come from an address in this list.
+    api_ip_list = models.ForeignKey(
+        IpList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["user_group"]
+
+    def __str__(self) -> str:
+        return self.user_group
+
+    @property
+    def allows_all_campaigns(self) -> bool:
+        return "-ALL" in self.allowed_campaigns.upper()
+
+    @property
+    def campaign_ids(self) -> set[str]:
+        return {word for word in self.allowed_campaigns.split() if word != "-"}
+
+
+class ApiUserProfile(models.Model):
+    """Dialer permissions of a Django user who calls the legacy API.
+
+    The Django user's username is the API ``user`` and ``is_active`` its active flag.
+    """
+
+    class WireProfile(models.TextChoices):
+        SYSTEM = "", "System default"
+        DOCUMENTED = "documented", "Product document forms"
+        VICIDIAL = "vicidial", "VICIdial code forms"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_profile"
+    )
+    full_name = models.CharField(max_length=50, blank=True)
+    user_level = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    # May name a group that does not exist (the API then answers "user_group DOES NOT EXIST").
+    user_group = models.ForeignKey(
+        UserGroup,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="members",
+    )
+    api_access = models.BooleanField(default=False)
+    modify_leads = models.PositiveSmallIntegerField(
+        default=0, help_text="1-4 may add leads through the API"
+    )
+    # The original's text form: " ALL_FUNCTIONS " or " add_lead update_lead ".
+    api_allowed_functions = models.CharField(max_length=1000, default=f" {ALL_FUNCTIONS} ")
+    api_list_restrict = models.BooleanField(default=False)
+    failed_login_count = models.PositiveSmallIntegerField(default=0)
+    # Time of the last successful login, or of the latest failure once locked (D7).
+    last_login_date = models.DateTimeField(null=True, blank=True)
+    last_ip = models.CharField(max_length=45, blank=True)
+    ignore_ip_list = models.BooleanField(default=False)
+    wire_profile = models.CharField(
+        max_length=10, choices=WireProfile.choices, default="", blank=True
+    )
+
+    class Meta:
+        verbose_name = "API user profile"
+
+    def __str__(self) -> str:
+        return f"API profile of {self.user}"
+
+    def allows_function(self, function: str) -> bool:
+        text = self.api_allowed_functions
+        return ALL_FUNCTIONS in text or f" {function} " in text
+
+
+class SystemSettings(models.Model):
+    """System-wide switches (one row)."""
+
+    use_non_latin = models.BooleanField(
+        default=True, help_text="Keep Unicode letters in names and addresses (D17)."
+    )
+    custom_fields_enabled = models.BooleanField(default=True)
+    allow_ip_lists = models.BooleanField(default=False)
+    system_ip_blacklist = models.ForeignKey(
+        IpList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "system settings"
+        verbose_name_plural = "system settings"
+
+    def __str__(self) -> str:
+        return "System settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "SystemSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class ApiLogEntry(models.Model):
+    """One row per line the legacy API printed (login failures excepted, as the original)."""
+
+    api_date = models.DateTimeField(db_index=True)
+    user = models.CharField(max_length=20, blank=True)
+    agent_user = models.CharField(max_length=20, blank=True)
+    function = models.CharField(max_length=20, blank=True)
+    value = models.CharField(max_length=255, blank=True)
+    result = models.CharField(max_length=10)
+    result_reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=20, blank=True)
+    data = models.TextField(blank=True)
+    api_script = models.CharField(max_length=20, default="non-agent")
+    run_time = models.FloatField(default=0)
+    client_ip = models.CharField(max_length=45, blank=True)
+    # The request as received, without the password (D6).
+    url = models.TextField(blank=True)
+    # Lead fields that were cut to their column width.
+    truncated_fields = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "API log entry"
+        verbose_name_plural = "API log"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.api_date:%Y-%m-%d %H:%M:%S} {self.user} {self.result} {self.result_reason}"

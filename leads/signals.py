@@ -1,0 +1,43 @@
+"""Invalidate cached configuration (settings, lists, campaigns, API users) on every change."""
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from campaigns.models import CallTime, Campaign, StateCallTime
+
+from . import config_cache
+from .models import (
+    ApiUserProfile,
+    CustomFieldDefinition,
+    IpList,
+    IpListEntry,
+    LeadList,
+    SystemSettings,
+    UserGroup,
+)
+
+CACHED_MODELS = (
+    SystemSettings,
+    LeadList,
+    CustomFieldDefinition,
+    Campaign,
+    CallTime,
+    StateCallTime,
+    UserGroup,
+    IpList,
+    IpListEntry,
+    ApiUserProfile,
+    get_user_model(),
+)
+
+
+def _invalidate(**kwargs) -> None:
+    config_cache.invalidate()
+
+
+for _model in CACHED_MODELS:
+    post_save.connect(_invalidate, sender=_model, dispatch_uid=f"cfg-save-{_model.__name__}")
+    post_delete.connect(_invalidate, sender=_model, dispatch_uid=f"cfg-del-{_model.__name__}")
+m2m_changed.connect(
+    _invalidate, sender=CallTime.state_rules.through, dispatch_uid="cfg-m2m-calltime"
+)

@@ -1,0 +1,56 @@
+"""Read-only lookups about campaigns: configuration (cached) and campaign DNC."""
+
+from . import models
+from leads import config_cache
+
+
+def campaign_get(campaign_id: str) -> models.Campaign | None:
+    """The campaign with this id (cached; invalidated on change), or None."""
+    if not campaign_id:
+        return None
+
+    def load() -> models.Campaign | None:
+        return models.Campaign.objects.filter(campaign_id=campaign_id).first()
+
+    return config_cache.cached(("campaign", campaign_id), load)
+
+
+def call_time_get(call_time_id: str) -> models.CallTime | None:
+    """The call time with its state rules preloaded (cached), or None."""
+    if not call_time_id:
+        return None
+
+    def load() -> models.CallTime | None:
+        call_time = (
+            models.CallTime.objects.filter(call_time_id=call_time_id)
+            .prefetch_related("state_rules")
+            .first()
+        )
+        if call_time is not None:
+            list(call_time.state_rules.all())
+        return call_time
+
+    return config_cache.cached(("call_time", call_time_id), load)
+
+
+def dnc_patterns(phone_number: str, *, match_areacode: bool) -> list[str]:
+    """The DNC entries that would block this number: itself, plus ``<area>XXXXXXX``."""
+    patterns = [phone_number]
+    if match_areacode and len(phone_number) >= 3:
+        patterns.append(f"{phone_number[:3]}XXXXXXX")
+    return patterns
+
+
+def campaign_dnc_blocked(campaign_id: str, phone_number: str, *, match_areacode: bool) -> bool:
+    """Whether the campaign's DNC list (or the one it borrows) holds this number.
+
+    An unknown or empty campaign blocks nothing, as in the original (contract D14, D15).
+    """
+    campaign = campaign_get(campaign_id)
+    if campaign is None:
+        return False
+    dnc_campaign_id = campaign.use_other_campaign_dnc_id or campaign.campaign_id
+    return models.CampaignDnc.objects.filter(
+        campaign_id=dnc_campaign_id,
+        phone_number__in=dnc_patterns(phone_number, match_areacode=match_areacode),
+    ).exists()

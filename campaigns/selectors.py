@@ -1,7 +1,8 @@
 """Read-only lookups about campaigns: configuration (cached) and campaign DNC."""
 
-from . import models
 from leads import config_cache
+
+from . import models
 
 
 def campaign_get(campaign_id: str) -> models.Campaign | None:

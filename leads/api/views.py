@@ -1,5 +1,154 @@
-from django.http import HttpResponse
+"""The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1)."""
+
+import time
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from ..models import ApiLogEntry
+from ..outcomes import LeadInput
+from ..rules import clean_value
+from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
+from ..services import LeadActor, lead_add
+from . import formatting
+from .auth import LoginResult, api_login
+from .params import last_body_value, request_params, request_without_password
+
+COFFEE_FUNCTIONS = frozenset({"coffee", "start_coffee", "make_coffee", "brew_coffee"})
+LIST_RESTRICTED_FUNCTIONS = frozenset(
+    {
+        "add_lead",
+        "update_lead",
+        "batch_update_lead",
+        "update_list",
+        "list_info",
+        "list_custom_fields",
+        "lead_search",
+    }
+)
+SOURCE_LOG_WIDTH = 20
 
 
-def lmapi(request):
-    return HttpResponse("ERROR: NO FUNCTION SPECIFIED\n", content_type="text/plain; charset=utf-8")
+def _response(lines: list[formatting.Line], status: int = 200) -> HttpResponse:
+    body = "".join(f"{line.text}\n" for line in lines)
+    # D2: plain text, never sniffed as HTML, since lines echo caller input.
+    response = HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-cache, must-revalidate"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@csrf_exempt
+def lmapi(request: HttpRequest) -> HttpResponse:
+    """Parse the query, authenticate, call the lead pipeline, print its lines (contract §1)."""
+    started = time.monotonic()
+    now = timezone.now()
+    try:
+        params = request_params(request)
+        last_value = last_body_value(request)
+    except (TooManyFieldsSent, RequestDataTooBig):
+        return _response([formatting.no_function()])
+    non_latin = system_settings_get().use_non_latin
+    function = clean_value("function", params.get("function", ""), non_latin=non_latin)
+    if function in COFFEE_FUNCTIONS:
+        return HttpResponse("I'm a teapot", status=418, content_type="text/plain; charset=utf-8")
+    if function == "version":
+        local = timezone.localtime(now)
+        return _response([formatting.version(f"{local:%Y-%m-%d %H:%M:%S}", int(now.timestamp()))])
+
+    user = clean_value("user", params.get("user", ""), non_latin=non_latin)
+    client_ip = request.META.get("REMOTE_ADDR", "") or ""
+    log = _Log(request, params, user=user, function=function, last_value=last_value, now=now)
+    with transaction.atomic():
+        login = api_login(
+            username=user, password=params.get("pass", ""), client_ip=client_ip, now=now
+        )
+        if login.result is not LoginResult.GOOD:
+            line = {
+                LoginResult.BAD: lambda: formatting.login_incorrect(user),
+                LoginResult.LOCK: lambda: formatting.login_locked(user),
+                LoginResult.IPBLOCK: lambda: formatting.ip_blocked(client_ip),
+            }[login.result]()
+            return _response([line])
+        profile = login.profile
+        wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
+        lines = _dispatch(
+            params, profile, function=function, user=user, wire=wire, log=log, now=now
+        )
+        log.write(lines, started=started)
+    return _response(lines)
+
+
+def _dispatch(params, profile, *, function, user, wire, log, now) -> list[formatting.Line]:
+    non_latin = system_settings_get().use_non_latin
+    group = None
+    if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
+        group = user_group_get(profile.user_group_id)
+        if group is None:
+            return [formatting.user_group_missing(user, profile.user_group_id or "")]
+    if function != "add_lead":
+        return [formatting.no_function()]
+    source = clean_value("source", params.get("source", ""), non_latin=non_latin)
+    if len(source) < 2:
+        return formatting.invalid_source(source)
+    if not profile.allows_function("add_lead"):
+        return [formatting.function_not_allowed(user, "add_lead", wire)]
+    if not (
+        profile.user.is_active
+        and profile.api_access
+        and 1 <= profile.modify_leads <= 4
+        and profile.user_level >= 8
+    ):
+        return [formatting.add_not_permitted(user, wire)]
+    lead_input = LeadInput.from_params(params, non_latin=non_latin)
+    allowed = list_ids_allowed_for_group(group) if group is not None else None
+    outcome = lead_add(
+        lead_input=lead_input, actor=LeadActor(user=user, allowed_list_ids=allowed), now=now
+    )
+    log.truncated_fields = outcome.truncated_fields
+    return formatting.lead_add_lines(outcome, lead_input, user=user, profile=wire)
+
+
+class _Log:
+    """The API log rows of one request: one per printed line, written in one query."""
+
+    def __init__(self, request, params, *, user, function, last_value, now) -> None:
+        non_latin = system_settings_get().use_non_latin
+        self.common = {
+            "user": user[:20],
+            "agent_user": clean_value(
+                "agent_user", params.get("agent_user", ""), non_latin=non_latin
+            )[:20],
+            "function": function[:20],
+            "value": last_value[:255],
+            "source": clean_value("source", params.get("source", ""), non_latin=non_latin)[
+                :SOURCE_LOG_WIDTH
+            ],
+            "api_script": "non-agent",
+            "client_ip": (request.META.get("REMOTE_ADDR", "") or "")[:45],
+            "url": request_without_password(request, params),
+            "api_date": now,
+        }
+        self.truncated_fields: list[str] = []
+
+    def write(self, lines: list[formatting.Line], *, started: float) -> None:
+        run_time = round(time.monotonic() - started, 6)
+        rows = [
+            ApiLogEntry(
+                **self.common,
+                result=line.result,
+                result_reason=line.reason[:255],
+                data=line.log_data.replace('"', "'"),
+                run_time=run_time,
+                truncated_fields=",".join(self.truncated_fields)[:255],
+            )
+            for line in lines
+            if line.logged
+        ]
+        if rows:
+            ApiLogEntry.objects.bulk_create(rows)

@@ -1,7 +1,7 @@
 """Lead data: lists, leads, alt phones, custom fields, DNC, reference tables and API access."""
 
 from .access import ApiLogEntry, ApiUserProfile, IpList, IpListEntry, SystemSettings, UserGroup
-from .lead import AltPhone, DncNumber, Lead
+from .lead import AltPhone, DedupeLock, DncNumber, Lead
 from .lists import CustomFieldDefinition, LeadList
 from .reference import NanpaPrefix, PhoneCode, PostalCode
 
@@ -10,6 +10,7 @@ __all__ = [
     "ApiLogEntry",
     "ApiUserProfile",
     "CustomFieldDefinition",
+    "DedupeLock",
     "DncNumber",
     "IpList",
     "IpListEntry",

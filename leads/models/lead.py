@@ -110,3 +110,15 @@ class DncNumber(models.Model):
 
     def __str__(self) -> str:
         return self.phone_number
+
+
+class DedupeLock(models.Model):
+    """Rows the lead pipeline locks (UPDATE) for the rest of its transaction, so that two
+    requests checking the same phone for duplicates run one after the other (D11). Rows are
+    created on first use; a bucket is a hash of the checked value."""
+
+    bucket = models.IntegerField(primary_key=True)
+    uses = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "dedupe lock"

@@ -1,0 +1,128 @@
+"""Scheduling callbacks for new leads."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from campaigns.selectors import campaign_get
+
+from .models import Callback
+
+_DAYS = re.compile(r"^(\d{1,4})DAYS$", re.IGNORECASE)
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ +](\d{2}):(\d{2}):(\d{2}))?$")
+STATUS_WIDTH = Callback._meta.get_field("lead_status").max_length
+
+
+class CallbackRefused(Exception):
+    """Why a requested callback cannot be created (the lead is still added, D12)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CallbackPlan:
+    """A callback that has been checked and can be stored once the lead exists."""
+
+    campaign_id: str
+    callback_time: datetime
+    time_text: str
+    recipient: str
+    callback_user: str
+    user_group: str
+    status: str
+    comments: str
+
+
+def callback_time_parse(text: str, *, now: datetime) -> tuple[datetime, str] | None:
+    """(aware time, text to echo) for NOW, <N>DAYS (any case) and YYYY-MM-DD[ HH:MM:SS]
+    (space or +), read in the server's time zone; None for anything else (D12)."""
+    if text == "NOW":
+        local = timezone.localtime(now)
+        return now, local.strftime("%Y-%m-%d %H:%M:%S")
+    if match := _DAYS.match(text):
+        local = timezone.localtime(now)
+        # Same wall-clock time N days later, across DST changes.
+        wall = local.replace(tzinfo=None) + timedelta(days=int(match.group(1)))
+        moment = timezone.make_aware(wall)
+        return moment, wall.strftime("%Y-%m-%d %H:%M:%S")
+    if match := _DATETIME.match(text):
+        parts = [int(part) if part else 0 for part in match.groups()]
+        try:
+            wall = datetime(*parts)
+        except ValueError:
+            return None
+        return timezone.make_aware(wall), text
+    return None
+
+
+def callback_plan(
+    *,
+    campaign_id: str,
+    callback_type: str,
+    callback_user: str,
+    callback_datetime: str,
+    callback_status: str,
+    callback_comments: str,
+    now: datetime,
+) -> CallbackPlan:
+    """Check a requested callback in the original's order: campaign, user, then time (D12).
+
+    Raises CallbackRefused with the reason ("CAMPAIGN NOT VALID", "USER NOT VALID",
+    "INVALID CALLBACK DATETIME"). ANYONE (any type but exactly USERONLY) clears the user.
+    """
+    if campaign_get(campaign_id) is None:
+        raise CallbackRefused("CAMPAIGN NOT VALID")
+    recipient = "USERONLY" if callback_type == "USERONLY" else "ANYONE"
+    user_group = ""
+    if recipient == "USERONLY":
+        # The original does not check that the user is active (B15); kept.
+        groups = (
+            list(
+                get_user_model()
+                .objects.filter(username__iexact=callback_user)
+                .values_list("api_profile__user_group_id", flat=True)[:1]
+            )
+            if callback_user
+            else []
+        )
+        if not groups:
+            raise CallbackRefused("USER NOT VALID")
+        user_group = groups[0] or ""
+    else:
+        callback_user = ""
+    parsed = callback_time_parse(callback_datetime, now=now)
+    if parsed is None:
+        raise CallbackRefused("INVALID CALLBACK DATETIME")
+    moment, time_text = parsed
+    return CallbackPlan(
+        campaign_id=campaign_id,
+        callback_time=moment,
+        time_text=time_text,
+        recipient=recipient,
+        callback_user=callback_user,
+        user_group=user_group,
+        status=callback_status or "CALLBK",
+        comments=callback_comments[:255],
+    )
+
+
+def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: datetime) -> Callback:
+    """Store a checked callback for a lead. The lead's status (CBHOLD) is the caller's job."""
+    return Callback.objects.create(
+        lead_id=lead_id,
+        list_id=list_id,
+        campaign_id=plan.campaign_id,
+        status="ACTIVE",
+        entry_time=now,
+        callback_time=plan.callback_time,
+        user=plan.callback_user[:20],
+        recipient=plan.recipient,
+        comments=plan.comments,
+        user_group=plan.user_group[:20],
+        lead_status=plan.status[:STATUS_WIDTH],
+    )

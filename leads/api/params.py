@@ -1,0 +1,50 @@
+"""Reading legacy API parameters the way the original's PHP runtime does (contract §1.2)."""
+
+from collections.abc import Mapping
+
+from django.http import HttpRequest
+from django.http.request import QueryDict
+
+PASSWORD_PARAMETER = "pass"
+
+
+def php_name(name: str) -> str:
+    """PHP turns '.' and ' ' in parameter names into '_' (A33: first.name -> first_name).
+    Array-style names such as ``phone_number[]`` stay as they are: unknown names (D9)."""
+    return name.replace(".", "_").replace(" ", "_")
+
+
+def _last_values(data: QueryDict) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, items in data.lists():
+        if items:
+            # The last occurrence wins (A32); NUL cannot be stored anywhere (D9).
+            values[php_name(name)] = items[-1].replace("\x00", "")
+    return values
+
+
+def request_params(request: HttpRequest) -> dict[str, str]:
+    """All parameters of a GET or POST request: a name present in the query string wins over
+    the body even when its value is empty (A29, A31); names may be split between both (A36).
+    """
+    params = _last_values(request.POST) if request.method == "POST" else {}
+    params.update(_last_values(request.GET))
+    return params
+
+
+def last_body_value(request: HttpRequest) -> str:
+    """The value of the last field of a POST body ('' for GET): the API log keeps it (G03)."""
+    if request.method != "POST" or not request.POST:
+        return ""
+    last = list(request.POST.lists())[-1][1]
+    return last[-1].replace("\x00", "") if last else ""
+
+
+def request_without_password(request: HttpRequest, params: Mapping[str, str]) -> str:
+    """The request as the API log keeps it: path and parameters, never the password (D6)."""
+    shown = QueryDict(mutable=True)
+    for name, value in params.items():
+        if name != PASSWORD_PARAMETER:
+            shown[name] = value
+    query = shown.urlencode()
+    return f"{request.path}?{query}" if query else request.path

@@ -1,0 +1,327 @@
+"""The lead pipeline: one service that every door (legacy API, admin, importer) calls."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from callbacks.services import CallbackRefused, callback_create, callback_plan
+from campaigns.calltimes import call_time_for_list, lead_is_dialable
+from campaigns.selectors import campaign_dnc_blocked
+from campaigns.services import hopper_add_lead
+
+from .locking import dedupe_lock
+from .models import AltPhone, CustomFieldDefinition, Lead
+from .outcomes import (
+    AltPhonesOutcome,
+    CallbackOutcome,
+    CallbackResult,
+    CustomFieldsOutcome,
+    CustomFieldsResult,
+    DuplicateCheck,
+    DuplicatePolicy,
+    HopperOutcome,
+    LeadAddOutcome,
+    LeadInput,
+    LeadRejected,
+    Rejection,
+)
+from .phones import phone_problem
+from .rules import (
+    DEFAULT_LIST_ID,
+    LEAD_TEXT_FIELDS,
+    RANK_MAX,
+    STANDARD_LEAD_COLUMNS,
+    clamp_hopper_priority,
+    clamp_int,
+    clean_gender,
+    fit_to_column,
+    parse_date_of_birth,
+)
+from .selectors import (
+    custom_fields_of_list,
+    dnc_number_blocked,
+    lead_find_duplicate,
+    list_get,
+    system_settings_get,
+)
+from .timezones import lead_gmt_offset, nanpa_prefix_count, phone_code_state
+
+NANPA_MIN_ROWS = 10
+MULTI_ALT_MIN_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class LeadActor:
+    """Who adds the lead: the name stored in Lead.user and, for a list-restricted user, the
+    list ids (as text) they may use; None means every list."""
+
+    user: str
+    allowed_list_ids: frozenset[str] | None = None
+
+
+def lead_add(*, lead_input: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
+    """Check and add one lead, then its alt phones, custom values, hopper row and callback.
+
+    Runs the legacy contract's steps in its order (§3): list permission and existence,
+    defaults, phone checks, lookup_state, system then campaign DNC, duplicate checks, time
+    zone, insert, then the optional parts. A rejection stops at the first failing check and
+    writes nothing. Everything is written in the caller's transaction, or in one of its own
+    (D10). Duplicate checks hold a lock on the checked values until that transaction ends,
+    so concurrent identical requests add one lead (D11).
+    """
+    with transaction.atomic(savepoint=False):
+        return _lead_add(lead_input, actor, now)
+
+
+def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
+    phone = v["phone_number"]
+    list_text = v["list_id"]
+    outcome = LeadAddOutcome(phone_number=phone, list_text=list_text)
+
+    # List permission and existence use the list id as sent: defaults come later (L08, L16).
+    if actor.allowed_list_ids is not None and list_text not in actor.allowed_list_ids:
+        return _rejected(outcome, Rejection.NOT_ALLOWED_LIST)
+    if "Y" in v["list_exists_check"].upper() and (
+        not list_text or list_get(clamp_int(list_text, default=0)) is None
+    ):
+        return _rejected(outcome, Rejection.NOT_DEFINED_LIST)
+
+    if len(list_text) < 3:
+        list_text = str(DEFAULT_LIST_ID)
+    outcome.list_text = list_text
+    list_id = clamp_int(list_text, default=DEFAULT_LIST_ID)
+    phone_code = v["phone_code"] or "1"
+
+    nanpa_check = v.flag("nanpa_ac_prefix_check")
+    tz_method = v["tz_method"]
+    if nanpa_check or "NANPA" in tz_method.upper():
+        rows = nanpa_prefix_count()
+        if rows < NANPA_MIN_ROWS:
+            outcome.nanpa_rows_when_disabled = rows
+            nanpa_check = False
+            tz_method = tz_method.replace("NANPA", "")
+
+    problem = phone_problem(
+        phone_number=phone,
+        usacan_prefix_check=v.flag("usacan_prefix_check"),
+        usacan_areacode_check=v.flag("usacan_areacode_check"),
+        nanpa_ac_prefix_check=nanpa_check,
+    )
+    if problem is not None:
+        return _rejected(outcome, Rejection.INVALID_PHONE, phone_problem=problem)
+
+    state = v["state"]
+    if v.flag("lookup_state") and not state:
+        state = phone_code_state(phone_code=phone_code, areacode=phone[:3])
+
+    if (mode := v["dnc_check"]) in ("Y", "AREACODE") and dnc_number_blocked(
+        phone, match_areacode=mode == "AREACODE"
+    ):
+        return _rejected(outcome, Rejection.DNC)
+    if (mode := v["campaign_dnc_check"]) in ("Y", "AREACODE") and campaign_dnc_blocked(
+        v["campaign_id"], phone, match_areacode=mode == "AREACODE"
+    ):
+        return _rejected(outcome, Rejection.CAMPAIGN_DNC)
+
+    policy = DuplicatePolicy.parse(v["duplicate_check"])
+    if policy.checks:
+        hit = _find_duplicate(v, policy, list_id=list_id, now=now)
+        if hit is not None:
+            return _rejected(outcome, Rejection.DUPLICATE, duplicate=hit)
+
+    gmt = lead_gmt_offset(
+        phone_code=phone_code,
+        phone_number=phone,
+        state=state,
+        postal_code=v["postal_code"],
+        owner=v["owner"],
+        tz_method=tz_method,
+        now=now,
+    )
+    entry_list_id = clamp_int(v["entry_list_id"], default=0)
+    custom = _custom_fields(v, list_id, entry_list_id) if v["custom_fields"] == "Y" else None
+    plan, refused = _callback_plan(v, now) if v.flag("callback") else (None, None)
+
+    fields: dict[str, str] = {}
+    for name in LEAD_TEXT_FIELDS:
+        value = {"phone_code": phone_code, "state": state, "gender": clean_gender(v["gender"])}
+        text, cut = fit_to_column(name, value.get(name, v[name]))
+        fields[name] = text
+        if cut:
+            outcome.truncated_fields.append(name)
+    stored_custom = custom is not None and custom.result is CustomFieldsResult.ADDED
+    lead = Lead(
+        **fields,
+        list_id=list_id,
+        # D12: CBHOLD only when the callback will really be stored.
+        status="CBHOLD" if plan is not None else "NEW",
+        user=actor.user[:20],
+        entry_date=now,
+        last_local_call_time=now,
+        gmt_offset_now=gmt.hours,
+        called_since_last_reset="N",
+        date_of_birth=parse_date_of_birth(v["date_of_birth"]),
+        rank=min(clamp_int(v["rank"], default=0), RANK_MAX),
+        entry_list_id=list_id if stored_custom else entry_list_id,
+        custom_values=custom.values if stored_custom else None,
+    )
+    lead.save(force_insert=True)
+    outcome.lead_id = lead.lead_id
+    outcome.list_id = list_id
+    outcome.gmt = gmt
+    outcome.state = lead.state
+
+    if len(v["multi_alt_phones"]) >= MULTI_ALT_MIN_LENGTH:
+        outcome.alt_phones = _add_alt_phones(lead, v["multi_alt_phones"])
+    outcome.custom_fields = custom
+    if v.flag("add_to_hopper") and v["remove_from_hopper"] != "Y":
+        outcome.hopper = _add_to_hopper(v, lead, now)
+    if plan is not None:
+        callback_create(plan=plan, lead_id=lead.lead_id, list_id=list_id, now=now)
+        outcome.callback = CallbackOutcome(
+            result=CallbackResult.ADDED,
+            campaign_id=plan.campaign_id,
+            callback_user=plan.callback_user,
+            recipient=plan.recipient,
+            time_text=plan.time_text,
+            status=plan.status,
+        )
+    elif refused is not None:
+        outcome.callback = refused
+    return outcome
+
+
+def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:
+    outcome.rejected = LeadRejected(reason=reason, **details)
+    return outcome
+
+
+def _find_duplicate(v: LeadInput, policy: DuplicatePolicy, *, list_id: int, now: datetime):
+    phone = v["phone_number"]
+    keys = [f"phone:{phone}"]
+    if any(check.kind == "TITLE_ALT" for check in policy.checks):
+        keys.append(f"title-alt:{v['title'].rstrip().lower()}|{v['alt_phone'].rstrip().lower()}")
+    dedupe_lock(keys)
+    since = now - timedelta(days=policy.days) if policy.days else None
+    for check in policy.checks:
+        hit = lead_find_duplicate(
+            check,
+            phone_number=phone,
+            list_id=list_id,
+            title=v["title"],
+            alt_phone=v["alt_phone"],
+            first_name=v["first_name"],
+            last_name=v["last_name"],
+            since=since,
+        )
+        if hit is not None:
+            return hit
+    return None
+
+
+def _custom_fields(v: LeadInput, list_id: int, entry_list_id: int) -> CustomFieldsOutcome:
+    if not system_settings_get().custom_fields_enabled:
+        return CustomFieldsOutcome(result=CustomFieldsResult.DISABLED)
+    target = list_get(list_id)
+    if target is None or not target.keeps_custom_fields:
+        return CustomFieldsOutcome(result=CustomFieldsResult.NO_STORAGE)
+    fields = [
+        definition
+        for definition in custom_fields_of_list(list_id)
+        if definition.field_type not in CustomFieldDefinition.NON_STORING_TYPES
+        and definition.field_label not in STANDARD_LEAD_COLUMNS
+    ]
+    if not fields:
+        return CustomFieldsOutcome(result=CustomFieldsResult.NO_FIELDS)
+    values = {}
+    for definition in fields:
+        raw = v.raw.get(definition.field_label)
+        if raw is None:
+            # D15: a field's default applies when the request does not send it.
+            values[definition.field_label] = definition.field_default or ""
+        else:
+            values[definition.field_label] = custom_value_clean(raw)
+    return CustomFieldsOutcome(
+        result=CustomFieldsResult.ADDED,
+        values=values,
+        entry_list_changed=int(entry_list_id != list_id),
+    )
+
+
+def custom_value_clean(raw: str) -> str:
+    """A custom field value as the original stores it: '+' is a space, ';' and '"' are
+    dropped, one trailing backslash is removed, and --BLANK-- means empty (C09-C11)."""
+    value = raw.replace("+", " ").replace(";", "").replace('"', "").replace("\x00", "")
+    value = value.removesuffix("\\")
+    return "" if value == "--BLANK--" else value
+
+
+def _callback_plan(v: LeadInput, now: datetime):
+    try:
+        plan = callback_plan(
+            campaign_id=v["campaign_id"],
+            callback_type=v["callback_type"],
+            callback_user=v["callback_user"],
+            callback_datetime=v["callback_datetime"],
+            callback_status=v["callback_status"],
+            callback_comments=v["callback_comments"],
+            now=now,
+        )
+    except CallbackRefused as refused:
+        result = {
+            "CAMPAIGN NOT VALID": CallbackResult.CAMPAIGN_NOT_VALID,
+            "USER NOT VALID": CallbackResult.USER_NOT_VALID,
+            "INVALID CALLBACK DATETIME": CallbackResult.INVALID_DATETIME,
+        }[refused.reason]
+        return None, CallbackOutcome(
+            result=result,
+            campaign_id=v["campaign_id"],
+            callback_user=v["callback_user"],
+            recipient="USERONLY",
+            time_text=v["callback_datetime"],
+        )
+    return plan, None
+
+
+def _add_alt_phones(lead: Lead, text: str) -> AltPhonesOutcome:
+    """Records are separated by '!', their number, code and note by '_'; further parts are
+    dropped (M09); an empty record still takes a position (M05)."""
+    rows = []
+    for position, record in enumerate(text.split("!"), start=1):
+        number, code, note = ([*record.split("_"), "", ""])[:3]
+        rows.append(
+            AltPhone(
+                lead=lead,
+                alt_phone_count=position,
+                phone_code=(code or "1")[:10],
+                phone_number=number[:25],
+                alt_phone_note=note[:30],
+            )
+        )
+    AltPhone.objects.bulk_create(rows)
+    return AltPhonesOutcome(count=len(rows))
+
+
+def _add_to_hopper(v: LeadInput, lead: Lead, now: datetime) -> HopperOutcome:
+    target = list_get(lead.list_id)
+    if v.flag("hopper_local_call_time_check") and not lead_is_dialable(
+        call_time=call_time_for_list(target),
+        state=lead.state,
+        gmt_offset=lead.gmt_offset_now,
+        now=now,
+    ):
+        return HopperOutcome(added=False)
+    entry = hopper_add_lead(
+        lead_id=lead.lead_id,
+        campaign_id=(target.campaign_id or "") if target is not None else "",
+        list_id=lead.list_id,
+        gmt_offset_now=lead.gmt_offset_now,
+        state=lead.state,
+        priority=clamp_hopper_priority(v["hopper_priority"]),
+        vendor_lead_code=lead.vendor_lead_code,
+    )
+    return HopperOutcome(added=True, hopper_id=entry.hopper_id)
+
+
+__all__ = ["DuplicateCheck", "LeadActor", "custom_value_clean", "lead_add"]

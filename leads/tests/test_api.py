@@ -1,0 +1,115 @@
+"""The legacy API view: envelope, doors, logging and atomicity (D1, D2, D6, D10)."""
+
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+
+from callbacks.models import Callback
+from campaigns.models import HopperEntry
+from leads.models import AltPhone, ApiLogEntry, Lead
+from leads.tests.factories import DEFAULT_PASSWORD, ApiUserFactory, LeadListFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def caller():
+    return ApiUserFactory(username="6666", profile__user_level=9)
+
+
+def add_lead(client, path="/API/lmapi.php", method="get", **params):
+    data = {"user": "6666", "pass": DEFAULT_PASSWORD, "function": "add_lead", "source": "test"}
+    data.update(params)
+    return getattr(client, method)(path, data)
+
+
+@pytest.mark.parametrize("path", ["/API/lmapi.php", "/vicidial/non_agent_api.php"])
+def test_both_doors_answer_plain_text_lines(client, caller, path):
+    """D1, D2: both URLs, HTTP 200, text/plain that browsers never sniff as HTML."""
+    response = add_lead(client, path=path, phone_number="7275559999")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.content.decode().startswith("SUCCESS: add_lead LEAD HAS BEEN ADDED - ")
+    assert response.content.decode().endswith("\n")
+
+
+def test_post_needs_no_csrf_token(caller):
+    """Legacy callers post forms without a CSRF token."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = add_lead(client, method="post", phone_number="7275559999")
+    assert response.content.decode().startswith("SUCCESS:")
+
+
+def test_password_is_never_echoed_nor_logged(client, caller):
+    """D6: the login error prints an empty password; the log keeps no password."""
+    response = add_lead(client, phone_number="7275559999", **{"pass": "wrong-secret"})
+    assert response.content.decode() == "ERROR: Login incorrect, please try again: |6666||BAD|\n"
+    add_lead(client, phone_number="7275559999")
+    assert ApiLogEntry.objects.count() == 1
+    assert "pass=" not in ApiLogEntry.objects.get().url
+    assert DEFAULT_PASSWORD not in ApiLogEntry.objects.get().url
+
+
+def test_per_user_wire_profile_overrides_the_setting(client, settings):
+    """D4: an API user may keep the vicidial line forms whatever the system default."""
+    settings.LMAPI_WIRE_PROFILE = "documented"
+    ApiUserFactory(username="6666", profile__user_level=9, profile__wire_profile="vicidial")
+    body = add_lead(client, phone_number="7275559999").content.decode()
+    assert body.startswith("SUCCESS: add_lead LEAD HAS BEEN ADDED - 7275559999|999|")
+    assert body.rstrip("\n").endswith("|6666")
+
+
+def test_a_failure_after_the_insert_leaves_nothing_behind(client, caller):
+    """D10: lead, alt phones, hopper, callback and log rows commit together or not at all."""
+    LeadListFactory(list_id=101)
+    with (
+        mock.patch("leads.services.callback_create", side_effect=DatabaseError("disk full")),
+        pytest.raises(DatabaseError),
+    ):
+        add_lead(
+            client,
+            phone_number="7275559999",
+            list_id="101",
+            multi_alt_phones="7275551212_1_work",
+            add_to_hopper="Y",
+            callback="Y",
+            campaign_id=LeadListFactory._meta.model.objects.get(list_id=101).campaign_id,
+            callback_datetime="NOW",
+        )
+    assert Lead.objects.count() == 0
+    assert AltPhone.objects.count() == 0
+    assert HopperEntry.objects.count() == 0
+    assert Callback.objects.count() == 0
+    assert ApiLogEntry.objects.count() == 0
+
+
+def test_login_failures_count_but_write_no_log_row(client, caller):
+    """Contract §2.2 (A06): no log row for a login failure; D7 counts it."""
+    add_lead(client, phone_number="7275559999", **{"pass": "nope"})
+    caller.api_profile.refresh_from_db()
+    assert caller.api_profile.failed_login_count == 1
+    assert ApiLogEntry.objects.count() == 0
+
+
+def test_ten_failures_lock_the_user_even_with_the_right_password(client, caller):
+    """D7: ten consecutive failures lock for 15 minutes from the latest failure."""
+    for _ in range(10):
+        add_lead(client, phone_number="7275559999", **{"pass": "nope"})
+    body = add_lead(client, phone_number="7275559999").content.decode()
+    assert body == "ERROR: Too many login attempts, try again in 15 minutes: |6666|LOCK|\n"
+    assert Lead.objects.count() == 0
+
+
+def test_password_check_is_cached_and_a_new_password_invalidates_it(client, caller):
+    """D6: a verified password is remembered; changing it takes effect at once."""
+    assert add_lead(client, phone_number="7275559991").content.startswith(b"SUCCESS")
+    with mock.patch("leads.api.auth.check_password") as check:
+        assert add_lead(client, phone_number="7275559992").content.startswith(b"SUCCESS")
+        check.assert_not_called()
+    caller.set_password("another-secret")
+    caller.save()
+    assert add_lead(client, phone_number="7275559993").content.startswith(b"ERROR: Login")

@@ -1,4 +1,5 @@
-"""Invalidate cached configuration (settings, lists, campaigns, API users) on every change."""
+"""Invalidate cached configuration (settings, lists, campaigns, API users, phone codes) on every
+change."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -12,6 +13,8 @@ from .models import (
     IpList,
     IpListEntry,
     LeadList,
+    NanpaPrefix,
+    PhoneCode,
     SystemSettings,
     UserGroup,
 )
@@ -28,6 +31,9 @@ CACHED_MODELS = (
     IpListEntry,
     ApiUserProfile,
     get_user_model(),
+    # Reference rows cached by leads.timezones (postal codes are queried, not cached).
+    PhoneCode,
+    NanpaPrefix,
 )
 
 

@@ -45,9 +45,8 @@ from .selectors import (
     list_get,
     system_settings_get,
 )
-from .timezones import lead_gmt_offset, nanpa_prefix_count, phone_code_state
+from .timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
 
-NANPA_MIN_ROWS = 10
 MULTI_ALT_MIN_LENGTH = 6
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, models, router, transaction
 
+from leads import config_cache
 from leads.management.progress import Progress, count_lines
 from leads.models import NanpaPrefix, PhoneCode, PostalCode
 
@@ -152,6 +153,8 @@ def load_reference_csv(
             # The text layer decodes ahead in chunks, so the reader's line number is not
             # where the bad bytes are; find them (only on this error path).
             raise RowError(_first_undecodable_line(path), "the text is not valid UTF-8") from None
+        # bulk writes send no save signals: drop cached reference tables once committed.
+        transaction.on_commit(config_cache.invalidate, using=db)
     return LoadResult(rows=rows, deleted=deleted, seconds=time.monotonic() - started)
 
 

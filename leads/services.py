@@ -11,7 +11,7 @@ from campaigns.selectors import campaign_dnc_blocked
 from campaigns.services import hopper_add_lead
 
 from .locking import dedupe_lock
-from .models import AltPhone, CustomFieldDefinition, Lead
+from .models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead
 from .outcomes import (
     AltPhonesOutcome,
     CallbackOutcome,
@@ -45,7 +45,13 @@ from .selectors import (
     list_get,
     system_settings_get,
 )
-from .timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
+from .timezones import (
+    NANPA_MIN_ROWS,
+    GmtOffset,
+    lead_gmt_offset,
+    nanpa_prefix_count,
+    phone_code_state,
+)
 
 MULTI_ALT_MIN_LENGTH = 6
 
@@ -57,6 +63,7 @@ class LeadActor:
 
     user: str
     allowed_list_ids: frozenset[str] | None = None
+    door: str = Lead.Door.API
 
 
 def lead_add(*, lead_input: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
@@ -127,6 +134,15 @@ def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
     if policy.checks:
         hit = _find_duplicate(v, policy, list_id=list_id, now=now)
         if hit is not None:
+            target = list_get(list_id)
+            if actor.door == Lead.Door.API and target is not None and target.review_api_duplicates:
+                duplicate_review_add(
+                    source=DuplicateReview.Source.API,
+                    list_id=list_id,
+                    incoming=dict(v.values),
+                    existing_lead_id=hit.lead_id,
+                    duplicate_check=hit.check.value,
+                )
             return _rejected(outcome, Rejection.DUPLICATE, duplicate=hit)
 
     gmt = lead_gmt_offset(
@@ -142,26 +158,17 @@ def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
     custom = _custom_fields(v, list_id, entry_list_id) if v["custom_fields"] == "Y" else None
     plan, refused = _callback_plan(v, now) if v.flag("callback") else (None, None)
 
-    fields: dict[str, str] = {}
-    for name in LEAD_TEXT_FIELDS:
-        value = {"phone_code": phone_code, "state": state, "gender": clean_gender(v["gender"])}
-        text, cut = fit_to_column(name, value.get(name, v[name]))
-        fields[name] = text
-        if cut:
-            outcome.truncated_fields.append(name)
     stored_custom = custom is not None and custom.result is CustomFieldsResult.ADDED
-    lead = Lead(
-        **fields,
+    lead, outcome.truncated_fields = lead_build(
+        v,
         list_id=list_id,
+        phone_code=phone_code,
+        state=state,
+        gmt=gmt,
         # D12: CBHOLD only when the callback will really be stored.
         status="CBHOLD" if plan is not None else "NEW",
-        user=actor.user[:20],
-        entry_date=now,
-        last_local_call_time=now,
-        gmt_offset_now=gmt.hours,
-        called_since_last_reset="N",
-        date_of_birth=parse_date_of_birth(v["date_of_birth"]),
-        rank=min(clamp_int(v["rank"], default=0), RANK_MAX),
+        actor=actor,
+        now=now,
         entry_list_id=list_id if stored_custom else entry_list_id,
         custom_values=custom.values if stored_custom else None,
     )
@@ -191,6 +198,47 @@ def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
     return outcome
 
 
+def lead_build(
+    v: LeadInput,
+    *,
+    list_id: int,
+    phone_code: str,
+    state: str,
+    gmt: GmtOffset,
+    status: str,
+    actor: LeadActor,
+    now: datetime,
+    entry_list_id: int,
+    custom_values: dict[str, str] | None,
+) -> tuple[Lead, list[str]]:
+    """An unsaved Lead from cleaned input, with the contract's defaults and column widths
+    (§3.13), and the names of fields that were cut to fit. Shared by every door."""
+    defaults = {"phone_code": phone_code, "state": state, "gender": clean_gender(v["gender"])}
+    fields: dict[str, str] = {}
+    truncated: list[str] = []
+    for name in LEAD_TEXT_FIELDS:
+        text, cut = fit_to_column(name, defaults.get(name, v[name]))
+        fields[name] = text
+        if cut:
+            truncated.append(name)
+    lead = Lead(
+        **fields,
+        list_id=list_id,
+        status=status,
+        user=actor.user[:20],
+        entry_date=now,
+        last_local_call_time=now,
+        gmt_offset_now=gmt.hours,
+        called_since_last_reset="N",
+        date_of_birth=parse_date_of_birth(v["date_of_birth"]),
+        rank=min(clamp_int(v["rank"], default=0), RANK_MAX),
+        entry_list_id=entry_list_id,
+        custom_values=custom_values,
+        door=actor.door,
+    )
+    return lead, truncated
+
+
 def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:
     outcome.rejected = LeadRejected(reason=reason, **details)
     return outcome
@@ -217,6 +265,28 @@ def _find_duplicate(v: LeadInput, policy: DuplicatePolicy, *, list_id: int, now:
         if hit is not None:
             return hit
     return None
+
+
+def duplicate_review_add(
+    *,
+    source: str,
+    list_id: int,
+    incoming: dict,
+    existing_lead_id: int | None,
+    duplicate_check: str,
+    import_job_id: int | None = None,
+    row_number: int | None = None,
+) -> DuplicateReview:
+    """Keep a rejected duplicate for a supervisor to discard, insert or merge later."""
+    return DuplicateReview.objects.create(
+        source=source,
+        list_id=list_id,
+        incoming=incoming,
+        existing_lead_id=existing_lead_id,
+        duplicate_check=duplicate_check,
+        import_job_id=import_job_id,
+        row_number=row_number,
+    )
 
 
 def _custom_fields(v: LeadInput, list_id: int, entry_list_id: int) -> CustomFieldsOutcome:

@@ -1,6 +1,7 @@
 """Lead data: lists, leads, alt phones, custom fields, DNC, reference tables and API access."""
 
 from .access import ApiLogEntry, ApiUserProfile, IpList, IpListEntry, SystemSettings, UserGroup
+from .imports import DuplicateReview, ImportJob, ImportTemplate
 from .lead import AltPhone, DedupeLock, DncNumber, Lead
 from .lists import CustomFieldDefinition, LeadList
 from .reference import NanpaPrefix, PhoneCode, PostalCode
@@ -12,6 +13,9 @@ __all__ = [
     "CustomFieldDefinition",
     "DedupeLock",
     "DncNumber",
+    "DuplicateReview",
+    "ImportJob",
+    "ImportTemplate",
     "IpList",
     "IpListEntry",
     "Lead",

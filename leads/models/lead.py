@@ -20,6 +20,11 @@ class Lead(models.Model):
         FEMALE = "F", "Female"
         INVALID = "", "Invalid (stored empty)"
 
+    class Door(models.TextChoices):
+        API = "api", "API"
+        UPLOAD = "upload", "Upload"
+        MANUAL = "manual", "Manual entry"
+
     lead_id = models.BigAutoField(primary_key=True)
     entry_date = models.DateTimeField(db_index=True)
     modify_date = models.DateTimeField(auto_now=True)
@@ -65,6 +70,8 @@ class Lead(models.Model):
     entry_list_id = models.BigIntegerField(default=0)
     # Values of the list's custom fields, by field label; NULL when none were stored.
     custom_values = models.JSONField(null=True, blank=True)
+    # Which door the lead came through (the dashboard counts loads per door).
+    door = models.CharField(max_length=6, choices=Door.choices, default=Door.API, db_index=True)
 
     class Meta:
         ordering = ["-lead_id"]
@@ -122,3 +129,6 @@ class DedupeLock(models.Model):
 
     class Meta:
         verbose_name = "dedupe lock"
+
+    def __str__(self) -> str:
+        return f"dedupe lock {self.bucket}"

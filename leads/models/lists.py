@@ -24,6 +24,8 @@ class LeadList(models.Model):
     local_call_time = models.CharField(max_length=10, default="campaign")
     # Whether the list keeps custom field values (the original's custom_<list> table).
     keeps_custom_fields = models.BooleanField(default=False)
+    # Keep duplicates the API rejects for this list in the duplicate review queue.
+    review_api_duplicates = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "list"

@@ -63,6 +63,7 @@ class NanpaPrefix(models.Model):
 
     class Meta:
         verbose_name = "NANPA prefix"
+        verbose_name_plural = "NANPA prefixes"
         ordering = ["areacode", "prefix"]
         constraints = [
             models.UniqueConstraint(fields=["areacode", "prefix"], name="uniq_nanpa_prefix")

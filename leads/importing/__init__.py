@@ -1,0 +1,2 @@
+"""Lead imports: reading uploaded files (``reading``) and mapping their columns to lead fields
+(``mapping``). Nothing here touches HTTP or the database."""

@@ -125,9 +125,7 @@ class HopperEntry(models.Model):
     """A lead queued for the dialer. At most one hopper row per lead."""
 
     hopper_id = models.BigAutoField(primary_key=True)
-    lead = models.OneToOneField(
-        "leads.Lead", on_delete=models.CASCADE, related_name="hopper_entry"
-    )
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="hopper_entry")
     # Empty when the lead's list has no campaign (kept as the original does).
     campaign_id = models.CharField(max_length=8, blank=True, db_index=True)
     list_id = models.BigIntegerField()

@@ -46,3 +46,8 @@ def cached(key: object, load: Callable[[], T]) -> T:
     value = load()
     _local[key] = (gen, now, value)
     return value
+
+
+def forget(key: object) -> None:
+    """Drop one entry of this process (after a write that sends no signal)."""
+    _local.pop(key, None)

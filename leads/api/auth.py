@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 
+from .. import config_cache
 from ..models import ApiUserProfile, IpListEntry
 from ..selectors import system_settings_get, user_group_get
 
@@ -116,6 +117,42 @@ def _record_failure(profile: ApiUserProfile, now: datetime, client_ip: str) -> N
     )
 
 
+def _accepted(user, profile: ApiUserProfile, password: str, now: datetime) -> bool:
+    return (
+        user.is_active
+        and profile.user_level >= LOGIN_LEVEL_MIN
+        and not _locked(profile, now)
+        and password_matches(user, password)
+    )
+
+
+def _cache_key(username: str) -> tuple[str, str]:
+    return ("api_user", username.lower())
+
+
+def _load_user(username: str):
+    return (
+        get_user_model()
+        .objects.select_related("api_profile")
+        .filter(username__iexact=username)
+        .first()
+    )
+
+
+def api_user_get(username: str, *, fresh: bool = False):
+    """The Django user (with api_profile) of an API user name, case-insensitively, or None.
+
+    Cached per process and invalidated whenever a user or profile is saved; the login
+    bookkeeping below forgets the entry itself after each of its writes. ``fresh`` reads
+    the database (used before counting a failure, so lockouts never use stale counts).
+    """
+    if not username:
+        return None
+    if fresh:
+        config_cache.forget(_cache_key(username))
+    return config_cache.cached(_cache_key(username), lambda: _load_user(username))
+
+
 def api_login(*, username: str, password: str, client_ip: str, now: datetime) -> Login:
     """Check an API caller's credentials.
 
@@ -124,32 +161,26 @@ def api_login(*, username: str, password: str, client_ip: str, now: datetime) ->
     address with more than 50 failures in 15 minutes is refused as locked too (D7); a success
     resets the count. IP allow/deny lists apply after a good password (contract §2.1.5).
     """
-    user = (
-        get_user_model()
-        .objects.select_related("api_profile")
-        .filter(username__iexact=username)
-        .first()
-        if username
-        else None
-    )
-    profile = getattr(user, "api_profile", None) if user is not None else None
     if _ip_refused(client_ip):
         return Login(LoginResult.LOCK)
+    user = api_user_get(username)
+    profile = getattr(user, "api_profile", None) if user is not None else None
     if user is None or profile is None:
         _count_ip_failure(client_ip)
         return Login(LoginResult.BAD)
-    if _locked(profile, now):
-        _record_failure(profile, now, client_ip)
-        _count_ip_failure(client_ip)
-        return Login(LoginResult.LOCK, profile)
-    if not (
-        user.is_active
-        and profile.user_level >= LOGIN_LEVEL_MIN
-        and password_matches(user, password)
-    ):
-        _record_failure(profile, now, client_ip)
-        _count_ip_failure(client_ip)
-        return Login(LoginResult.BAD, profile)
+    if not _accepted(user, profile, password, now):
+        # Decide on the stored row, never on a cached copy.
+        user = api_user_get(username, fresh=True)
+        profile = getattr(user, "api_profile", None) if user is not None else None
+        if user is None or profile is None:
+            _count_ip_failure(client_ip)
+            return Login(LoginResult.BAD)
+        if not _accepted(user, profile, password, now):
+            config_cache.forget(_cache_key(username))
+            locked = _locked(profile, now)
+            _record_failure(profile, now, client_ip)
+            _count_ip_failure(client_ip)
+            return Login(LoginResult.LOCK if locked else LoginResult.BAD, profile)
     if _ip_blocked(profile, client_ip):
         return Login(LoginResult.IPBLOCK, profile)
     stale = profile.last_login_date is None or now - profile.last_login_date > timedelta(
@@ -159,5 +190,8 @@ def api_login(*, username: str, password: str, client_ip: str, now: datetime) ->
         ApiUserProfile.objects.filter(pk=profile.pk).update(
             failed_login_count=0, last_login_date=now, last_ip=client_ip[:45]
         )
+        # Keep this process's cached copy in step with the row just written.
         profile.failed_login_count = 0
+        profile.last_login_date = now
+        profile.last_ip = client_ip[:45]
     return Login(LoginResult.GOOD, profile)

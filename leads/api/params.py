@@ -2,8 +2,14 @@
 
 from collections.abc import Mapping
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.http.request import QueryDict
+
+# A body Django cannot parse: the request is answered from its query string alone (D9).
+# (SuspiciousOperation covers too many fields or files and an over-large body.)
+UNREADABLE_BODY = (MultiPartParserError, BadRequest, SuspiciousOperation)
 
 PASSWORD_PARAMETER = "pass"
 
@@ -27,14 +33,22 @@ def request_params(request: HttpRequest) -> dict[str, str]:
     """All parameters of a GET or POST request: a name present in the query string wins over
     the body even when its value is empty (A29, A31); names may be split between both (A36).
     """
-    params = _last_values(request.POST) if request.method == "POST" else {}
+    params = {}
+    if request.method == "POST":
+        try:
+            params = _last_values(request.POST)
+        except UNREADABLE_BODY:
+            params = {}
     params.update(_last_values(request.GET))
     return params
 
 
 def last_body_value(request: HttpRequest) -> str:
     """The value of the last field of a POST body ('' for GET): the API log keeps it (G03)."""
-    if request.method != "POST" or not request.POST:
+    try:
+        if request.method != "POST" or not request.POST:
+            return ""
+    except UNREADABLE_BODY:
         return ""
     last = list(request.POST.lists())[-1][1]
     return last[-1].replace("\x00", "") if last else ""

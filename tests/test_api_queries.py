@@ -1,0 +1,74 @@
+"""The number of SQL queries of one add_lead request is pinned (issue 3: at most 6 per simple add).
+
+Requests are warm: one request before the measured one fills the configuration and password
+caches, as in a running server; the measured one adds a phone number never seen before. The
+database is transactional, so the view's transaction is a real one, as in production. Django
+counts its BEGIN and COMMIT (they are round trips too); inside a test transaction they would
+be a SAVEPOINT and its RELEASE instead, the same count.
+"""
+
+import io
+import itertools
+
+import pytest
+from django.core.management import call_command
+
+from callbacks.models import Callback
+from campaigns.models import HopperEntry
+
+ENDPOINT = "/API/lmapi.php"
+SIMPLE_ADD_MAX_QUERIES = 6
+# The full mix adds exactly three statements to a simple add, on every backend: the system DNC
+# lookup, the hopper insert and the callback insert.
+FULL_MIX_MAX_QUERIES = SIMPLE_ADD_MAX_QUERIES + 3
+# From `manage.py load_demo`.
+LOGIN = {"source": "querytest", "user": "6666", "pass": "1234", "function": "add_lead"}
+SIMPLE = {"list_id": "101", "duplicate_check": "DUPLIST"}
+FULL_MIX = {
+    **SIMPLE,
+    "dnc_check": "Y",
+    "add_to_hopper": "Y",
+    "callback": "Y",
+    "campaign_id": "TESTCAMP",
+    "callback_datetime": "NOW",
+}
+
+_phones = (f"72755{n:05d}" for n in itertools.count(20_001))
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def _add(client, options: dict[str, str]) -> list[str]:
+    phone = next(_phones)
+    response = client.get(ENDPOINT, {**LOGIN, **options, "phone_number": phone})
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith(f"SUCCESS: add_lead LEAD HAS BEEN ADDED - {phone}|"), lines
+    return lines
+
+
+def test_simple_add_needs_at_most_six_queries(client, demo, django_assert_max_num_queries):
+    _add(client, SIMPLE)
+
+    with django_assert_max_num_queries(SIMPLE_ADD_MAX_QUERIES):
+        lines = _add(client, SIMPLE)
+
+    assert len(lines) == 1
+
+
+def test_full_mix_add_has_a_known_query_count(client, demo, django_assert_max_num_queries):
+    """DNC check, duplicate check, hopper row and a callback in one request."""
+    _add(client, FULL_MIX)
+
+    with django_assert_max_num_queries(FULL_MIX_MAX_QUERIES):
+        lines = _add(client, FULL_MIX)
+
+    assert [line.split(" - ")[0] for line in lines] == [
+        "SUCCESS: add_lead LEAD HAS BEEN ADDED",
+        "NOTICE: add_lead ADDED TO HOPPER",
+        "NOTICE: add_lead SCHEDULED CALLBACK ADDED",
+    ]
+    assert HopperEntry.objects.count() == Callback.objects.count() == 2

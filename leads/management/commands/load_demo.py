@@ -12,16 +12,35 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns.models import CallTime, Campaign
-from leads.models import ApiUserProfile, DncNumber, LeadList, PhoneCode, SystemSettings, UserGroup
+from leads.models import (
+    ApiUserProfile,
+    DncNumber,
+    Lead,
+    LeadList,
+    PhoneCode,
+    SystemSettings,
+    UserGroup,
+)
 from leads.models.access import ALL_CAMPAIGNS, ALL_FUNCTIONS
+from leads.outcomes import LeadInput
+from leads.services import LeadActor, lead_add
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "LEADHUB_ADMIN_PASSWORD"
 API_USERNAME = "6666"
 API_PASSWORD = "1234"  # The well-known dialer default; demos only.
 DEMO_DNC_NUMBERS = ("7275550000", "212XXXXXXX")
+# phone, first name, last name, state: a few leads in list 101 (the upload sample's duplicate).
+DEMO_LEADS = (
+    ("7275551000", "Bob", "Smith", "FL"),
+    ("7275551001", "Ann", "Lee", "FL"),
+    ("2125550100", "Cy", "Vo", "NY"),
+    ("3105550123", "Dee", "Park", "CA"),
+    ("6025550199", "Eve", "Stone", "AZ"),
+)
 # country code, area code, state, offset, DST, DST rule, tz code, IANA zone
 DEMO_PHONE_CODES = (
     ("1", "727", "FL", "-5", True, "SSM-FSN", "EST", "America/New_York"),
@@ -34,7 +53,8 @@ DEMO_PHONE_CODES = (
 class Command(BaseCommand):
     help = (
         "Load demo data (admin superuser, API user 6666, campaign TESTCAMP with call time "
-        "24hours, lists 999 and 101, two DNC numbers, demo area codes). Safe to run again. "
+        "24hours, lists 999 and 101, two DNC numbers, demo area codes, five leads). "
+        "Safe to run again. "
         f"The admin password comes from ${ADMIN_PASSWORD_ENV}, or is generated and printed "
         "once when the admin is created."
     )
@@ -45,6 +65,7 @@ class Command(BaseCommand):
             self._api_user()
             self._dialer()
             self._reference_data()
+            self._leads()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _note(self, created: bool, what: str) -> None:
@@ -123,6 +144,28 @@ class Command(BaseCommand):
         for number in DEMO_DNC_NUMBERS:
             _, created = DncNumber.objects.get_or_create(phone_number=number)
             self._note(created, f"system DNC {number}")
+
+    def _leads(self) -> None:
+        # Through the lead pipeline, as a supervisor would enter them; DUPLIST keeps it idempotent.
+        for phone, first, last, state in DEMO_LEADS:
+            exists = Lead.objects.filter(list_id=101, phone_number=phone).exists()
+            if not exists:
+                lead_add(
+                    lead_input=LeadInput.from_params(
+                        {
+                            "phone_number": phone,
+                            "first_name": first,
+                            "last_name": last,
+                            "state": state,
+                            "list_id": "101",
+                            "duplicate_check": "DUPLIST",
+                        },
+                        non_latin=True,
+                    ),
+                    actor=LeadActor(user=ADMIN_USERNAME, door=Lead.Door.MANUAL),
+                    now=timezone.now(),
+                )
+            self._note(not exists, f"lead {phone} {first} {last} in list 101")
 
     def _reference_data(self) -> None:
         for cc, area, state, offset, dst, dst_range, tz_code, zone in DEMO_PHONE_CODES:

@@ -105,10 +105,12 @@ FIELD_RULES: dict[str, FieldRule] = {
     "callback_type": FLAG,
 }
 
-# Lead fields a caller may set, in the legacy "standard layout" column order (contract §5).
-LEAD_TEXT_FIELDS = (
+# The lead fields a caller may set, in the original loader's fixed "standard layout" column
+# order (contract §5).
+STANDARD_LAYOUT: tuple[str, ...] = (
     "vendor_lead_code",
     "source_id",
+    "list_id",
     "phone_code",
     "phone_number",
     "title",
@@ -124,11 +126,17 @@ LEAD_TEXT_FIELDS = (
     "postal_code",
     "country_code",
     "gender",
+    "date_of_birth",
     "alt_phone",
     "email",
     "security_phrase",
     "comments",
+    "rank",
     "owner",
+)
+# Of those, the ones stored as text as they are (list_id, date_of_birth, rank are converted).
+LEAD_TEXT_FIELDS = tuple(
+    name for name in STANDARD_LAYOUT if name not in {"list_id", "date_of_birth", "rank"}
 )
 
 # Labels of custom fields that collide with standard lead columns are never custom (C13).

@@ -9,37 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-from leads.rules import STANDARD_LEAD_COLUMNS
-
-# The original loader's fixed "standard layout" column order (contract §5); it also lists every
-# lead field an import can set.
-STANDARD_LAYOUT: tuple[str, ...] = (
-    "vendor_lead_code",
-    "source_id",
-    "list_id",
-    "phone_code",
-    "phone_number",
-    "title",
-    "first_name",
-    "middle_initial",
-    "last_name",
-    "address1",
-    "address2",
-    "address3",
-    "city",
-    "state",
-    "province",
-    "postal_code",
-    "country_code",
-    "gender",
-    "date_of_birth",
-    "alt_phone",
-    "email",
-    "security_phrase",
-    "comments",
-    "rank",
-    "owner",
-)
+from leads.rules import STANDARD_LAYOUT, STANDARD_LEAD_COLUMNS
 
 # Header texts vendors use for each field besides the field name itself, separated by " | ".
 # They are compared after normalise_header(): case, spaces, punctuation and accents do not matter.

@@ -3,6 +3,10 @@ from django.urls import path
 
 from leads.api.views import lmapi
 
+admin.site.site_header = "LeadHub"
+admin.site.site_title = "LeadHub"
+admin.site.index_title = "Leads, lists, campaigns and imports"
+
 urlpatterns = [
     # D1: the product's documented URL and the original's, so callers change only the host.
     path("API/lmapi.php", lmapi, name="lmapi"),

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "campaigns",
     "leads",
     "callbacks",
@@ -162,9 +164,22 @@ if LMAPI_WIRE_PROFILE not in {"documented", "vicidial"}:
 # D6: how long a successful API password check is remembered.
 LMAPI_AUTH_CACHE_SECONDS = int(os.environ.get("LMAPI_AUTH_CACHE_SECONDS", "300"))
 
+# Background tasks (spreadsheet imports): Django's Tasks API backport with the database backend;
+# `manage.py db_worker` runs them (README, "Imports and the worker").
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
 }
+
+# Spreadsheet exports never carry a live formula: django-import-export drops a leading "=";
+# the leads export also neutralises "+", "-", "@", tab and CR (leads/resources.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,668 @@
+"""The checks of a spreadsheet import: the lead pipeline's rules, run a batch of rows at a time.
+
+Every rule is the API's (``leads.services.lead_add``), called through the same functions:
+``rules.clean_value`` for the character filters, ``phones.phone_problem``, ``timezones``
+for lookup_state and the time zone, ``campaigns.selectors.dnc_patterns`` for DNC entries and
+``outcomes.DuplicatePolicy`` / ``DuplicateCheck`` for what a duplicate is. What differs is
+only how often the database is asked: where the API makes one query per lead, a batch makes
+one query per check (system DNC, campaign DNC, NANPA prefixes, each duplicate check), and
+values that depend on a few inputs (time zone, state, phone validity) are computed once per
+run for each distinct input.
+
+Decisions of the loader, as in the original's (contract §5):
+
+* phone_number, alt_phone and phone_code are reduced to digits (vendors write
+  ``(727) 555-1234``); the other fields get the API's filters, so '+' becomes a space there too.
+* The list is the job's list when one is chosen, else the row's list_id column, which must
+  name an existing list (the row is invalid otherwise). The phone code is the row's, else the
+  job's default, else "1".
+* Rows earlier in the file count as duplicates too, under every chosen check, whatever the
+  status filter says (the file must not load a phone twice); a row counts only once it is
+  added. Text comparisons ignore case and trailing spaces, and on MariaDB accents too, as the
+  database's duplicate checks do.
+* The per-phone locks the API takes against concurrent identical requests (D11) are not taken:
+  a lead added through the API in the same second as the import's batch may be loaded twice.
+"""
+
+import enum
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import connection
+from django.db.models import CharField, F, Func, Lookup, Q, Value
+from django.db.models.lookups import In
+
+from campaigns.models import CampaignDnc
+from campaigns.selectors import campaign_get, dnc_patterns
+from leads.lookups import DedupeKey
+from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
+from leads.outcomes import DuplicateCheck, DuplicatePolicy
+from leads.phones import PhoneProblem, phone_problem
+from leads.rules import (
+    FIELD_RULES,
+    STANDARD_LAYOUT,
+    STANDARD_LEAD_COLUMNS,
+    clamp_int,
+    clean_value,
+)
+from leads.rules import _pattern as rule_pattern
+from leads.selectors import custom_fields_of_list, list_get, lists_of_campaign, system_settings_get
+from leads.services import custom_value_clean
+from leads.timezones import (
+    NANPA_MIN_ROWS,
+    lead_gmt_offset,
+    nanpa_prefix_count,
+    phone_code_row_exists,
+    phone_code_state,
+)
+
+# Reduced to digits, as the original loader does (see the module docstring).
+DIGIT_FIELDS = frozenset({"phone_number", "alt_phone", "phone_code"})
+_NON_DIGITS = re.compile(r"[^0-9]")
+INVALID_LIST = "INVALID LIST ID"
+# A field's cleaned values are remembered while it has at most this many distinct ones.
+MEMO_VALUES = 2000
+DNC_REASON = "PHONE NUMBER IN DNC"
+CAMPAIGN_DNC_REASON = "PHONE NUMBER IN CAMPAIGN DNC"
+_FLAG_OPTIONS = (
+    "usacan_prefix_check",
+    "usacan_areacode_check",
+    "nanpa_ac_prefix_check",
+    "lookup_state",
+    "add_to_hopper",
+)
+# The add_lead settings an import applies to every row, with their defaults.
+OPTION_DEFAULTS: dict[str, object] = {
+    "duplicate_check": "",
+    "duplicate_statuses": [],
+    "dnc_check": "",
+    "campaign_dnc_check": "",
+    "campaign_id": "",
+    **dict.fromkeys(_FLAG_OPTIONS, ""),
+    "tz_method": "",
+    "hopper_priority": "0",
+    "phone_code": "",
+    "review_duplicates": False,
+}
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one row; the import's counts are kept per outcome."""
+
+    # Hashed as the text it equals (Enum's own __hash__ runs in Python, per counted row).
+    __hash__ = str.__hash__
+
+    ADDED = "added"
+    INVALID = "invalid"
+    DUPLICATE_DB = "duplicate_db"
+    DUPLICATE_FILE = "duplicate_file"
+    DNC = "dnc"
+    CAMPAIGN_DNC = "campaign_dnc"
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(Outcome, 0)
+
+
+def import_options_clean(raw: dict) -> dict:
+    """Known options with the API's filters applied and defaults filled in; raises ValueError
+    with a message for the person who chose them."""
+    unknown = sorted(set(raw) - set(OPTION_DEFAULTS))
+    if unknown:
+        raise ValueError(f"Unknown import option(s): {', '.join(unknown)}.")
+    options = {**OPTION_DEFAULTS, **raw}
+    for name in _FLAG_OPTIONS:
+        options[name] = "Y" if options[name] in (True, "Y", "y") else ""
+    for name in ("dnc_check", "campaign_dnc_check"):
+        value = "Y" if options[name] is True else str(options[name] or "").upper()
+        value = clean_value(name, value, non_latin=False)
+        if value not in ("", "Y", "AREACODE"):
+            raise ValueError(f"{name} must be empty, Y or AREACODE, not {value!r}.")
+        options[name] = value
+    for name in ("duplicate_check", "tz_method", "campaign_id", "hopper_priority", "phone_code"):
+        options[name] = clean_value(name, str(options[name] or ""), non_latin=False)
+    text = options["duplicate_check"]
+    if text and not DuplicatePolicy.parse(text).checks:
+        raise ValueError(f"The duplicate check {text!r} names none of the known checks.")
+    statuses = options["duplicate_statuses"] or []
+    if isinstance(statuses, str):
+        statuses = statuses.split(",")
+    options["duplicate_statuses"] = sorted({str(s).strip().upper() for s in statuses} - {""})
+    if options["campaign_dnc_check"]:
+        if not options["campaign_id"]:
+            raise ValueError("The campaign DNC check needs a campaign.")
+        if campaign_get(options["campaign_id"]) is None:
+            raise ValueError(f"There is no campaign {options['campaign_id']!r}.")
+    options["review_duplicates"] = bool(options["review_duplicates"])
+    return options
+
+
+@dataclass(slots=True)
+class RowResult:
+    """One row after the checks. ``values`` are the cleaned lead fields (mapped ones only);
+    ``code`` groups reasons for the dry run's examples."""
+
+    number: int
+    cells: list[str]
+    outcome: Outcome = Outcome.ADDED
+    reason: str = ""
+    code: str = ""
+    phone: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, str] | None = None
+    list_id: int = 0
+    phone_code: str = "1"
+    state: str = ""
+    gmt: Decimal | None = None
+    check: str = ""
+    existing_lead_id: int | None = None
+    earlier_row: int | None = None
+    lead_id: int | None = None
+
+    def reject(self, outcome: Outcome, reason: str, code: str = "") -> None:
+        self.outcome, self.reason, self.code = outcome, reason, code or reason
+
+
+class RowChecker:
+    """Runs the checks of one job over its rows, batch by batch, in file order.
+
+    Keeps what must survive batches: the keys of added rows for in-file duplicates and
+    per-run caches. ``first_lead_id`` is the lowest lead id this job inserted: database
+    duplicates at or above it are the file's own rows (reported as in-file duplicates).
+    """
+
+    def __init__(self, job: ImportJob, *, first_lead_id: int | None = None) -> None:
+        options = import_options_clean(job.options or {})
+        self.first_lead_id = first_lead_id
+        non_latin = system_settings_get().use_non_latin
+        # (column, field, cleaner, memo of cleaned values or None): see clean().
+        self._fields = [
+            (int(column), name, _cleaner(name, non_latin), None if name in DIGIT_FIELDS else {})
+            for column, name in sorted(job.mapping.items(), key=lambda item: int(item[0]))
+            if name in STANDARD_LAYOUT
+        ]
+        self._custom = [
+            (int(column), label)
+            for column, label in job.mapping.items()
+            if label not in STANDARD_LAYOUT and label not in STANDARD_LEAD_COLUMNS
+        ]
+        self.list_id = job.list_id
+        self.default_phone_code = options["phone_code"] or "1"
+        self.lookup_state = options["lookup_state"] == "Y"
+        self.prefix_check = options["usacan_prefix_check"] == "Y"
+        self.areacode_check = options["usacan_areacode_check"] == "Y"
+        self.nanpa_check = options["nanpa_ac_prefix_check"] == "Y"
+        self.tz_method = options["tz_method"]
+        if (self.nanpa_check or "NANPA" in self.tz_method.upper()) and (
+            nanpa_prefix_count() < NANPA_MIN_ROWS
+        ):
+            # As the API (§3.7): without NANPA data both NANPA options are off.
+            self.nanpa_check = False
+            self.tz_method = self.tz_method.replace("NANPA", "")
+        method = self.tz_method.upper()
+        self._tz_uses = ("NANPA" in method, "POSTAL" in method, self.tz_method == "TZCODE")
+        self.dnc_mode = options["dnc_check"]
+        self.campaign_dnc_mode = options["campaign_dnc_check"]
+        campaign = campaign_get(options["campaign_id"]) if self.campaign_dnc_mode else None
+        self.dnc_campaign_id = (
+            (campaign.use_other_campaign_dnc_id or campaign.campaign_id) if campaign else None
+        )
+        self.policy = DuplicatePolicy.parse(options["duplicate_check"])
+        self.statuses = options["duplicate_statuses"]
+        # Per check, in the fixed order: (check, kind, scope, {key: row number of the added
+        # row}), for the duplicates inside the file.
+        self._checks = [(check, check.kind, check.scope, {}) for check in self.policy.checks]
+        self._text_key = _mysql_text_key if connection.vendor == "mysql" else _text_key
+        self._lists: dict[int, object] = {}
+        self._phone_ok: dict[tuple[int, str], PhoneProblem | None] = {}
+        self._states: dict[tuple[str, str], str] = {}
+        self._area_known: dict[tuple[str, str], bool] = {}
+        self._tz: dict[tuple, Decimal | None] = {}
+        self._custom_plan: dict[int, list | None] = {}
+
+    # --- one row, no queries -------------------------------------------------------------
+
+    def clean(self, rows: list[tuple[int, list[str]]]) -> list[RowResult]:
+        """Map and clean rows. Pure computation, no query: it may run while the database
+        connection is busy (the import cleans the next batch during a COPY)."""
+        results = [self._clean_row(number, cells) for number, cells in rows]
+        # Fields that repeat a few values (names, city, state) are cleaned once per value;
+        # fields with too many distinct values (phones, e-mails) are not remembered.
+        self._fields = [
+            (column, name, clean, None if memo is None or len(memo) > MEMO_VALUES else memo)
+            for column, name, clean, memo in self._fields
+        ]
+        return results
+
+    def _clean_row(self, number: int, cells: list[str]) -> RowResult:
+        result = RowResult(number, cells)
+        width = len(cells)
+        values = result.values
+        for column, name, clean, memo in self._fields:
+            raw = cells[column] if column < width else ""
+            if not raw:
+                values[name] = ""
+            elif memo is None:
+                values[name] = clean(raw)
+            else:
+                text = memo.get(raw)
+                if text is None:
+                    text = memo[raw] = clean(raw)
+                values[name] = text
+        result.phone = values.get("phone_number", "")
+        return result
+
+    def prepare(self, number: int, cells: list[str]) -> RowResult:
+        """Clean a row and run the checks that need no batch query: list, phone,
+        lookup_state (per-run caches may load configuration)."""
+        return self._classify(self._clean_row(number, cells))
+
+    def _classify(self, result: RowResult) -> RowResult:
+        values, phone = result.values, result.phone
+        if self.list_id is not None:
+            list_id = self.list_id
+        else:
+            list_id = clamp_int(values.get("list_id", ""), default=0)
+            if self._list(list_id) is None:
+                result.reject(Outcome.INVALID, INVALID_LIST)
+                return result
+        result.list_id = list_id
+        phone_code = result.phone_code = values.get("phone_code") or self.default_phone_code
+        key = (len(phone), phone[:4])
+        if key in self._phone_ok:
+            problem = self._phone_ok[key]
+        else:
+            # Without NANPA, the checks read only the length and the first 4 digits (§3.8).
+            problem = self._phone_ok[key] = phone_problem(
+                phone_number=phone,
+                usacan_prefix_check=self.prefix_check,
+                usacan_areacode_check=self.areacode_check,
+                nanpa_ac_prefix_check=False,
+            )
+        if problem is not None:
+            result.reject(Outcome.INVALID, problem.value)
+            return result
+        state = values.get("state", "")
+        if self.lookup_state and not state:
+            area_key = (phone_code, phone[:3])
+            state = self._states.get(area_key)
+            if state is None:
+                state = self._states[area_key] = phone_code_state(
+                    phone_code=phone_code, areacode=phone[:3]
+                )
+        result.state = state
+        if self._custom:
+            result.custom = self._custom_values(list_id, result.cells)
+        return result
+
+    # --- a batch: one query per check ----------------------------------------------------
+
+    def check_batch(self, rows: list[tuple[int, list[str]]], *, now: datetime) -> list[RowResult]:
+        """Clean and check rows in file order (``check`` of ``clean``)."""
+        return self.check(self.clean(rows), now=now)
+
+    def check(self, cleaned: list[RowResult], *, now: datetime) -> list[RowResult]:
+        """Check cleaned rows in file order. Rows that pass are ``ADDED`` with their time
+        zone; the caller inserts them. Makes at most one query per enabled check."""
+        results = [self._classify(result) for result in cleaned]
+        valid = [r for r in results if r.outcome is Outcome.ADDED]
+        if self.nanpa_check and valid:
+            self._nanpa_batch(valid)
+            valid = [r for r in valid if r.outcome is Outcome.ADDED]
+        phones = {r.phone for r in valid}
+        dnc = self._dnc_hits(DncNumber.objects.all(), self.dnc_mode, phones)
+        if self.dnc_campaign_id is not None:
+            campaign_rows = CampaignDnc.objects.filter(campaign_id=self.dnc_campaign_id)
+            campaign_dnc = self._dnc_hits(campaign_rows, self.campaign_dnc_mode, phones)
+        else:
+            campaign_dnc = None
+        since = now - timedelta(days=self.policy.days) if self.policy.days else None
+        found = [self._duplicates_in_db(check, valid, since) for check, *_ in self._checks]
+        for result in valid:
+            if dnc is not None and self._blocked(dnc, self.dnc_mode, result.phone):
+                result.reject(Outcome.DNC, DNC_REASON)
+            elif campaign_dnc is not None and self._blocked(
+                campaign_dnc, self.campaign_dnc_mode, result.phone
+            ):
+                result.reject(Outcome.CAMPAIGN_DNC, CAMPAIGN_DNC_REASON)
+            elif not self._duplicate(result, found):
+                self.remember(result)
+                result.gmt = self._gmt(result, now)
+        return results
+
+    def remember(self, result: RowResult) -> None:
+        """Count an added row for the in-file duplicate checks of later rows."""
+        for _, kind, scope, seen in self._checks:
+            for key in self._keys(kind, scope, result, incoming=False):
+                seen.setdefault(key, result.number)
+
+    def _nanpa_batch(self, rows: list[RowResult]) -> None:
+        pairs = {(r.phone[:3], r.phone[3:6]) for r in rows}
+        known = set(
+            NanpaPrefix.objects.filter(
+                _in("areacode", {a for a, _ in pairs}), _in("prefix", {p for _, p in pairs})
+            ).values_list("areacode", "prefix")
+        )
+        for r in rows:
+            if (r.phone[:3], r.phone[3:6]) not in known:
+                r.reject(Outcome.INVALID, PhoneProblem.NANPA_AREACODE_PREFIX.value)
+
+    @staticmethod
+    def _dnc_hits(rows, mode: str, phones: set[str]) -> set[str] | None:
+        if mode not in ("Y", "AREACODE"):
+            return None
+        areacode = mode == "AREACODE"
+        patterns = {p for phone in phones for p in dnc_patterns(phone, match_areacode=areacode)}
+        if not patterns:
+            return set()
+        return set(
+            rows.filter(_in("phone_number", patterns)).values_list("phone_number", flat=True)
+        )
+
+    @staticmethod
+    def _blocked(hits: set[str], mode: str, phone: str) -> bool:
+        return any(p in hits for p in dnc_patterns(phone, match_areacode=mode == "AREACODE"))
+
+    # --- duplicates ----------------------------------------------------------------------
+
+    def _duplicate(self, result: RowResult, found: list) -> bool:
+        for (check, kind, scope, seen), (older, own) in zip(self._checks, found, strict=True):
+            keys = self._keys(kind, scope, result, incoming=True)
+            if not keys:
+                continue
+            key = keys[0]
+            hit = older.get(key)
+            if hit is None and (earlier := seen.get(key)) is not None:
+                result.earlier_row = earlier
+                result.existing_lead_id = own[key][0] if key in own else None
+                result.check = check.value
+                result.reject(
+                    Outcome.DUPLICATE_FILE,
+                    f"{check.value}: same as row {earlier}",
+                    f"{check.value} (in the file)",
+                )
+                return True
+            hit = hit or own.get(key)
+            if hit is not None:
+                lead_id, list_id, phone = hit
+                matched = ""
+                if kind == "PHONE_ALT":
+                    matched = " (PHONE)" if phone == result.phone else " (ALT)"
+                result.existing_lead_id = lead_id
+                result.check = check.value
+                result.reject(
+                    Outcome.DUPLICATE_DB,
+                    f"{check.value}: lead {lead_id} in list {list_id}{matched}",
+                    check.value,
+                )
+                return True
+        return False
+
+    def _scope(self, scope: str, list_id: int) -> str | None:
+        if scope == "LIST":
+            return str(list_id)
+        if scope == "SYS":
+            return ""
+        target = self._list(list_id)
+        # The API finds no campaign duplicates for an undefined list (U24).
+        return None if target is None else (target.campaign_id or "")
+
+    def _keys(self, kind: str, scope_name: str, r: RowResult, *, incoming: bool) -> list[str]:
+        """The keys a row is looked up by (incoming) or stored under (an added row)."""
+        scope = self._scope(scope_name, r.list_id)
+        if scope is None:
+            return []
+        v = r.values
+        if kind == "PHONE" or (kind == "PHONE_ALT" and incoming):
+            return [f"{scope}\x1f{r.phone}"]
+        if kind == "PHONE_ALT":
+            alt = self._text_key(v.get("alt_phone", ""))
+            return [f"{scope}\x1f{r.phone}"] + ([f"{scope}\x1f{alt}"] if alt else [])
+        if kind == "TITLE_ALT":
+            title, alt = v.get("title", ""), v.get("alt_phone", "")
+            return [f"{scope}\x1f{self._text_key(title)}\x1f{self._text_key(alt)}"]
+        first = self._text_key(v.get("first_name", ""))
+        last = self._text_key(v.get("last_name", ""))
+        return [f"{scope}\x1f{r.phone}\x1f{first}\x1f{last}"]
+
+    def _duplicates_in_db(self, check: DuplicateCheck, rows: list[RowResult], since):
+        """({key: (lead id, list id, phone)} of older leads, the same of this job's own leads),
+        the lowest lead id per key (D18). One query."""
+        older: dict[str, tuple[int, int, str]] = {}
+        own: dict[str, tuple[int, int, str]] = {}
+        if not rows:
+            return older, own
+        leads = Lead.objects.all()
+        if since is not None:
+            leads = leads.filter(entry_date__gt=since)
+        if self.statuses:
+            leads = leads.filter(InBatch(_Unindexed("status"), self.statuses))
+        campaign_of: dict[int, str] = {}
+        if check.scope == "LIST":
+            lists = sorted({r.list_id for r in rows})
+            leads = leads.filter(InBatch(_Unindexed("list_id", numeric=True), lists))
+        elif check.scope == "CAMP":
+            for list_id in {r.list_id for r in rows}:
+                target = self._list(list_id)
+                if target is not None:
+                    for member in lists_of_campaign(target.campaign_id):
+                        campaign_of[member] = target.campaign_id or ""
+            if not campaign_of:
+                return older, own
+            leads = leads.filter(InBatch(_Unindexed("list_id", numeric=True), list(campaign_of)))
+        kind = check.kind
+        phones = {r.phone for r in rows}
+        columns = ["lead_id", "list_id", "phone_number"]
+        if kind == "PHONE":
+            leads = leads.filter(_in("phone_number", phones))
+        elif kind == "PHONE_ALT":
+            leads = leads.filter(Q(_in("phone_number", phones)) | Q(_ci_in("alt_phone", phones)))
+            columns.append("alt_phone")
+        elif kind == "TITLE_ALT":
+            titles = {r.values.get("title", "") for r in rows}
+            alts = {r.values.get("alt_phone", "") for r in rows}
+            leads = leads.filter(_ci_in("title", titles), _ci_in("alt_phone", alts))
+            columns += ["title", "alt_phone"]
+        else:
+            firsts = {r.values.get("first_name", "") for r in rows}
+            lasts = {r.values.get("last_name", "") for r in rows}
+            leads = leads.filter(
+                _ci_in("first_name", firsts),
+                _ci_in("last_name", lasts),
+                _in("phone_number", phones),
+            )
+            columns += ["first_name", "last_name"]
+        first_own = self.first_lead_id
+        scope_of = check.scope
+        for row in leads.values_list(*columns):
+            lead_id, list_id = row[0], row[1]
+            if scope_of == "LIST":
+                scope = str(list_id)
+            else:
+                scope = "" if scope_of == "SYS" else campaign_of[list_id]
+            target = own if first_own is not None and lead_id >= first_own else older
+            for key in self._db_keys(kind, scope, row):
+                held = target.get(key)
+                if held is None or lead_id < held[0]:
+                    target[key] = (lead_id, list_id, row[2])
+        return older, own
+
+    def _db_keys(self, kind: str, scope: str, row: tuple) -> list[str]:
+        phone = row[2]
+        if kind == "PHONE":
+            return [f"{scope}\x1f{phone}"]
+        if kind == "PHONE_ALT":
+            return [f"{scope}\x1f{phone}", f"{scope}\x1f{self._text_key(row[3])}"]
+        if kind == "TITLE_ALT":
+            return [f"{scope}\x1f{self._text_key(row[3])}\x1f{self._text_key(row[4])}"]
+        first, last = self._text_key(row[3]), self._text_key(row[4])
+        return [f"{scope}\x1f{phone}\x1f{first}\x1f{last}"]
+
+    # --- per-run caches ------------------------------------------------------------------
+
+    def _list(self, list_id: int):
+        if list_id not in self._lists:
+            self._lists[list_id] = list_get(list_id)
+        return self._lists[list_id]
+
+    def _gmt(self, r: RowResult, now: datetime) -> Decimal | None:
+        phone, code, values = r.phone, r.phone_code, r.values
+        area_key = (code, phone[:3])
+        known = self._area_known.get(area_key)
+        if known is None:
+            known = self._area_known[area_key] = phone_code_row_exists(
+                phone_code=code, areacode=phone[:3]
+            )
+        nanpa, postal, tzcode = self._tz_uses
+        key = (
+            code,
+            # The phone-code table answers by area code, NANPA by area code and exchange;
+            # phonenumbers (area codes the table lacks) looks further into the number.
+            (phone[:6] if nanpa else phone[:3]) if known else phone[:9],
+            r.state,
+            values.get("postal_code", "") if postal else "",
+            values.get("owner", "") if tzcode else "",
+        )
+        if key not in self._tz:
+            self._tz[key] = lead_gmt_offset(
+                phone_code=code,
+                phone_number=phone,
+                state=r.state,
+                postal_code=values.get("postal_code", ""),
+                owner=values.get("owner", ""),
+                tz_method=self.tz_method,
+                now=now,
+            ).hours
+        return self._tz[key]
+
+    def _custom_values(self, list_id: int, cells: list[str]) -> dict[str, str] | None:
+        """The list's custom field values as the API stores them: mapped labels from the
+        row, the others their default; None when the list keeps no custom fields."""
+        if list_id not in self._custom_plan:
+            target = self._list(list_id)
+            plan = None
+            if (
+                target is not None
+                and target.keeps_custom_fields
+                and system_settings_get().custom_fields_enabled
+            ):
+                columns = {label: column for column, label in self._custom}
+                plan = [
+                    (d.field_label, columns.get(d.field_label), d.field_default or "")
+                    for d in custom_fields_of_list(list_id)
+                    if d.field_type not in d.NON_STORING_TYPES
+                    and d.field_label not in STANDARD_LEAD_COLUMNS
+                ] or None
+            self._custom_plan[list_id] = plan
+        plan = self._custom_plan[list_id]
+        if plan is None:
+            return None
+        width = len(cells)
+        return {
+            label: default
+            if column is None
+            else custom_value_clean(cells[column] if column < width else "")
+            for label, column, default in plan
+        }
+
+
+class InBatch(Lookup):
+    """``lhs`` is one of a batch's values: ``= ANY(%s)`` with one array parameter on
+    PostgreSQL (thousands of placeholders cost more to build than the query takes to run),
+    ``IN (...)`` elsewhere."""
+
+    lookup_name = "in_batch"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            if all(type(v) is str and v and "\x1f" not in v for v in values):
+                # One text parameter: psycopg dumps a long list of strings slowly.
+                return f"{lhs} = ANY(string_to_array(%s, chr(31)))", [
+                    *lhs_params,
+                    "\x1f".join(values),
+                ]
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def _in(column: str, values) -> InBatch:
+    return InBatch(F(column), list(values))
+
+
+class _Unindexed(Func):
+    """A column behind an expression no index serves (``list_id + 0``, ``status || ''``).
+
+    Duplicate checks must find rows by phone (or the other compared values), never by list
+    or status: while an import fills a list, the planner's statistics make that list look
+    tiny and it would scan the whole list once per batch.
+    """
+
+    def __init__(self, column: str, *, numeric: bool = False) -> None:
+        super().__init__(F(column))
+        self.numeric = numeric
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if self.numeric:
+            return f"({sql} + 0)", params
+        if connection.vendor == "mysql":
+            return f"CONCAT({sql}, '')", params
+        return f"({sql} || '')", params
+
+
+def prefer_index_lookups() -> None:
+    """Make the rest of the current transaction look rows up by index (PostgreSQL).
+
+    A batch asks for thousands of phones at once; without fresh statistics (a table that an
+    import is filling) the planner prices those index probes above a full scan of the leads
+    table and scans it once per batch: the import would slow down as the table grows.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def _ci_in(column: str, values: set[str]) -> Lookup:
+    """``column`` equals one of ``values`` the way the API's ``ci`` lookup compares: the
+    database folds both sides (plain parameters when folding cannot change them)."""
+    if all(v.isascii() and v == v.rstrip(" ").lower() for v in values):
+        return InBatch(DedupeKey(column), list(values))
+    return In(DedupeKey(column), [DedupeKey(Value(v, output_field=CharField())) for v in values])
+
+
+def _text_key(text: str) -> str:
+    return text.rstrip(" ").lower()
+
+
+def _mysql_text_key(text: str) -> str:
+    # utf8mb4_unicode_ci also ignores accents.
+    decomposed = unicodedata.normalize("NFKD", text.rstrip(" "))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _digits(text: str) -> str:
+    if text.isascii() and text.isdigit():
+        return text
+    return _NON_DIGITS.sub("", text)
+
+
+def _cleaner(name: str, non_latin: bool) -> Callable[[str], str]:
+    """``rules.clean_value`` for one field, with the rule's compiled filter looked up once
+    rather than per value (a test holds the two equal)."""
+    if name in DIGIT_FIELDS:
+        return _digits
+    rule = FIELD_RULES.get(name)
+    if rule is None:
+        return partial(clean_value, name, non_latin=non_latin)
+    remove = partial(rule_pattern(rule, non_latin).sub, "")
+    if rule.plus_to_space:
+        return lambda text: remove(text).replace("+", " ")
+    return remove

@@ -1,0 +1,216 @@
+"""``manage.py import_leads FILE --list ID``: the upload page's import, in the foreground.
+
+Same service and checks as the page (``leads.importing``): the file is saved and inspected,
+columns are auto-mapped (or mapped with --mapping / --standard-layout), the options are the
+page's, and the rows are committed in batches with a progress bar on the terminal. The result
+file (row, outcome, reason, lead_id, phone, then the row's cells) is written beside the input
+as ``FILE.result.csv``. An interrupted import resumes with ``--resume JOB_ID``.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from leads.importing import engine, jobs
+from leads.importing.checks import Outcome
+from leads.importing.mapping import normalise_header, standard_layout_map
+from leads.importing.reading import UnreadableFile
+from leads.management.progress import Progress
+from leads.models import ImportJob
+
+LABELS = {
+    Outcome.ADDED: "added",
+    Outcome.INVALID: "invalid",
+    Outcome.DUPLICATE_DB: "duplicate in the database",
+    Outcome.DUPLICATE_FILE: "duplicate in the file",
+    Outcome.DNC: "in DNC",
+    Outcome.CAMPAIGN_DNC: "in campaign DNC",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import leads from a CSV/TSV/XLSX/XLS/ODS file into a list, with the upload page's "
+        "checks and options. Writes FILE.result.csv beside the input and prints the counts."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", nargs="?", help="the lead file")
+        parser.add_argument("--list", type=int, dest="list_id", help="target list id")
+        parser.add_argument("--duplicate-check", default="", help="e.g. DUPLIST, DUPSYS30DAY")
+        parser.add_argument(
+            "--statuses", default="", help="only existing leads in these statuses (A,B,...)"
+        )
+        parser.add_argument("--dnc-check", choices=["Y", "AREACODE"], default="")
+        parser.add_argument("--campaign-dnc-check", choices=["Y", "AREACODE"], default="")
+        parser.add_argument("--campaign-id", default="", help="campaign of --campaign-dnc-check")
+        parser.add_argument("--tz-method", default="", help="POSTAL, TZCODE or NANPA")
+        parser.add_argument("--phone-code", default="", help="default phone code (else 1)")
+        parser.add_argument("--hopper-priority", default="0")
+        for flag in (
+            "lookup-state",
+            "add-to-hopper",
+            "usacan-prefix-check",
+            "usacan-areacode-check",
+            "nanpa-check",
+            "review-duplicates",
+        ):
+            parser.add_argument(f"--{flag}", action="store_true")
+        layout = parser.add_mutually_exclusive_group()
+        layout.add_argument(
+            "--mapping",
+            help='"COLUMN=FIELD,...": COLUMN is a 1-based number or a header text',
+        )
+        layout.add_argument(
+            "--standard-layout", action="store_true", help="the original loader's column order"
+        )
+        parser.add_argument("--no-header", action="store_true", help="the first row is data")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--yes", action="store_true", help="load a file already loaded")
+        parser.add_argument("--user", help="username the import is made by")
+        parser.add_argument("--xlsx", action="store_true", help="also write FILE.result.xlsx")
+        parser.add_argument("--resume", type=int, metavar="JOB_ID", help="resume an import")
+        parser.add_argument("--progress", action="store_true", help="progress bar off a TTY")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["resume"]:
+            job = ImportJob.objects.filter(pk=options["resume"]).first()
+            if job is None:
+                raise CommandError(f"There is no import job {options['resume']}.")
+            if job.status == ImportJob.Status.FAILED:
+                job = self._start(jobs.import_job_start_import, job=job, confirm_same_upload=True)
+            return self._import(job, options, None)
+        if not options["file"]:
+            raise CommandError("Name the file to import (or --resume JOB_ID).")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file.")
+        job = self._create(path, options)
+        if options["dry_run"]:
+            job = self._start(jobs.import_job_start_dry_run, job=job)
+            with self._progress(job, options) as progress:
+                tally = engine.import_dry_run(job, on_progress=progress.advance)
+            self._dry_run_summary(tally)
+            return None
+        job = self._start(jobs.import_job_start_import, job=job, confirm_same_upload=options["yes"])
+        return self._import(job, options, path)
+
+    def _create(self, path: Path, options: dict) -> ImportJob:
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"There is no user {options['user']!r}.")
+        try:
+            with path.open("rb") as stream:
+                job = jobs.import_job_create(
+                    upload=File(stream), original_name=path.name, created_by=user
+                )
+        except UnreadableFile as error:
+            raise CommandError(error.message) from None
+        has_header = job.has_header and not options["no_header"]
+        if options["standard_layout"]:
+            width = max([len(job.header)] + [len(r) for r in jobs.import_job_sample(job)])
+            mapping = standard_layout_map(width)
+        elif options["mapping"]:
+            mapping = _parse_mapping(options["mapping"], job.header)
+        else:
+            mapping = {int(column): name for column, name in job.mapping.items()}
+        settings = {
+            "duplicate_check": options["duplicate_check"],
+            "duplicate_statuses": options["statuses"],
+            "dnc_check": options["dnc_check"],
+            "campaign_dnc_check": options["campaign_dnc_check"],
+            "campaign_id": options["campaign_id"],
+            "tz_method": options["tz_method"],
+            "phone_code": options["phone_code"],
+            "hopper_priority": options["hopper_priority"],
+            "lookup_state": options["lookup_state"],
+            "add_to_hopper": options["add_to_hopper"],
+            "usacan_prefix_check": options["usacan_prefix_check"],
+            "usacan_areacode_check": options["usacan_areacode_check"],
+            "nanpa_ac_prefix_check": options["nanpa_check"],
+            "review_duplicates": options["review_duplicates"],
+        }
+        try:
+            return jobs.import_job_configure(
+                job=job,
+                list_id=options["list_id"],
+                mapping=mapping,
+                options=settings,
+                has_header=has_header,
+            )
+        except jobs.ImportConfigError as error:
+            raise CommandError(error.message) from None
+
+    def _start(self, start, **kwargs) -> ImportJob:
+        try:
+            return start(background=False, **kwargs)
+        except jobs.ImportConfigError as error:
+            hint = " (--yes)" if "already loaded" in error.message else ""
+            raise CommandError(error.message + hint) from None
+
+    def _progress(self, job: ImportJob, options: dict) -> Progress:
+        stream = options.get("stderr") or sys.stderr
+        progress = Progress(None, stream, enabled=True if options["progress"] else None)
+        progress.total = job.total_rows
+        progress.count = job.rows_done if job.status != ImportJob.Status.CHECKING else 0
+        return progress
+
+    def _import(self, job: ImportJob, options: dict, path: Path | None) -> None:
+        try:
+            with self._progress(job, options) as progress:
+                job = engine.import_run(job, on_progress=progress.advance)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"Interrupted: committed batches are kept. Resume with --resume {job.pk}."
+            ) from None
+        if options["xlsx"]:
+            engine.import_write_xlsx(job)
+            job.refresh_from_db()
+        if path is not None:
+            result = f"{path}.result.csv"
+            if job.result_csv:
+                shutil.copyfile(job.result_csv.path, result)
+            if job.result_xlsx:
+                shutil.copyfile(job.result_xlsx.path, f"{path}.result.xlsx")
+        else:
+            # Resumed by job id: the input's folder is unknown, the result stays with the job.
+            result = job.result_csv.path if job.result_csv else "(none)"
+        counts = job.counts or {}
+        parts = ", ".join(f"{LABELS[o]} {counts.get(o, 0):,}" for o in Outcome)
+        self.stdout.write(f"Import {job.pk} {job.get_status_display().lower()}: {parts}.")
+        self.stdout.write(f"{job.rows_done:,} rows; result file {result}")
+        if job.status == ImportJob.Status.FAILED:
+            raise CommandError(job.error)
+
+    def _dry_run_summary(self, tally: dict) -> None:
+        counts = tally.get("counts", {})
+        parts = ", ".join(f"{LABELS[o]} {counts.get(o, 0):,}" for o in Outcome)
+        self.stdout.write(f"Dry run of {tally.get('rows', 0):,} rows: {parts}.")
+        for reason, examples in tally.get("examples", {}).items():
+            if reason.startswith(Outcome.ADDED):
+                continue
+            rows = ", ".join(f"row {e['row']} ({e['phone'] or 'no phone'})" for e in examples)
+            self.stdout.write(f"  {reason}: {rows}")
+
+
+def _parse_mapping(text: str, header: list[str]) -> dict[int, str]:
+    """'1=phone_number,First Name=first_name' -> {0: 'phone_number', <column>: 'first_name'}."""
+    columns = {normalise_header(cell): index for index, cell in enumerate(header or [])}
+    mapping: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        column, _, name = item.rpartition("=")
+        column, name = column.strip(), name.strip()
+        if column.isdigit() and int(column) >= 1:
+            mapping[int(column) - 1] = name
+        elif normalise_header(column) in columns:
+            mapping[columns[normalise_header(column)]] = name
+        else:
+            raise CommandError(f"--mapping: no column {column!r} (use a number from 1 or a header)")
+    return mapping

@@ -1,0 +1,327 @@
+"""Forms of the spreadsheet upload pages (``leads/views_imports.py``).
+
+The options a supervisor picks are turned into the add_lead setting names and values the
+import engine takes (``leads.importing.jobs``), and back again to pre-fill the page from a job
+configured before or from a saved template.
+"""
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from campaigns.models import Campaign
+from leads.importing.mapping import STANDARD_LAYOUT, auto_map, standard_layout_map
+from leads.models import CustomFieldDefinition, ImportJob, ImportTemplate, LeadList
+from leads.outcomes import DAY_WINDOWS, DuplicateCheck, DuplicatePolicy
+from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN, STANDARD_LEAD_COLUMNS
+from leads.selectors import custom_fields_of_list, list_get
+
+FROM_COLUMN = "column"
+UPLOAD_SUFFIXES = ".csv,.txt,.tsv,.tab,.psv,.xlsx,.xlsm,.xls,.ods"
+
+DUPLICATE_LABELS = {
+    "PHONE": "same phone",
+    "PHONE_ALT": "same phone or alt phone",
+    "TITLE_ALT": "same title and alt phone",
+    "NAME_PHONE": "same first name, last name and phone",
+}
+SCOPE_LABELS = {"LIST": "in the list", "CAMP": "in the campaign's lists", "SYS": "anywhere"}
+DUPLICATE_CHOICES = [("", "No duplicate check")] + [
+    (check.value, f"{check.value}: {DUPLICATE_LABELS[check.kind]} {SCOPE_LABELS[check.scope]}")
+    for check in DuplicateCheck
+]
+DAY_CHOICES = [("", "all time")] + [(str(days), f"the last {days} days") for days in DAY_WINDOWS]
+DNC_CHOICES = [
+    ("", "No"),
+    ("Y", "Yes, exact numbers"),
+    ("AREACODE", "Yes, and area-code wildcards (212XXXXXXX)"),
+]
+TZ_CHOICES = [
+    ("", "Country and area code"),
+    ("POSTAL", "Postal code first"),
+    ("TZCODE", "Owner column as time-zone code first"),
+    ("NANPA", "NANPA prefix first"),
+]
+# Pre-filled for a new upload: duplicates within the list (and within the file) and the
+# system DNC list are what supervisors almost always want checked.
+DEFAULT_OPTIONS = {"duplicate_check": "DUPLIST", "dnc_check": "Y", "hopper_priority": "0"}
+FLAG_OPTIONS = (
+    "usacan_prefix_check",
+    "usacan_areacode_check",
+    "nanpa_ac_prefix_check",
+    "lookup_state",
+    "add_to_hopper",
+)
+
+phone_code_validator = RegexValidator(r"^[0-9]{1,4}$", "A phone code is 1 to 4 digits.")
+
+
+def list_choices() -> list[tuple[str, str]]:
+    lists = [(str(item.list_id), str(item)) for item in LeadList.objects.order_by("list_id")]
+    return [("", "---------"), *lists, (FROM_COLUMN, "From a column of the file (list_id)")]
+
+
+def list_choice_value(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def custom_labels(list_id: int | None) -> list[str]:
+    """Labels of the list's custom fields that an import can fill (as the pipeline stores)."""
+    target = list_get(list_id) if list_id else None
+    if target is None or not target.keeps_custom_fields:
+        return []
+    return [
+        definition.field_label
+        for definition in custom_fields_of_list(list_id)
+        if definition.field_type not in CustomFieldDefinition.NON_STORING_TYPES
+        and definition.field_label not in STANDARD_LEAD_COLUMNS
+    ]
+
+
+def field_choices(list_id: int | None) -> list:
+    lead_fields = [(name, name.replace("_", " ").capitalize()) for name in STANDARD_LAYOUT]
+    choices: list = [("", "— not loaded —"), ("Lead fields", lead_fields)]
+    if labels := custom_labels(list_id):
+        choices.append((f"Custom fields of list {list_id}", [(label, label) for label in labels]))
+    return choices
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_SUFFIXES}),
+        help_text="CSV or other delimited text (comma, semicolon, tab, |), XLSX, XLS or ODS.",
+    )
+    target_list = forms.ChoiceField(label="Target list")
+    phone_code = forms.CharField(
+        label="Default phone code",
+        initial="1",
+        max_length=4,
+        validators=[phone_code_validator],
+        help_text="Used for rows without a phone code (1 for USA and Canada).",
+    )
+    template = forms.ModelChoiceField(
+        ImportTemplate.objects.all(),
+        required=False,
+        label="Saved template",
+        empty_label="None: map the columns from their names",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_list"].choices = list_choices()
+
+
+class MappingForm(forms.Form):
+    target_list = forms.ChoiceField(label="Target list")
+    phone_code = forms.CharField(
+        label="Default phone code", max_length=4, validators=[phone_code_validator]
+    )
+    has_header = forms.BooleanField(required=False, label="The first row is a header")
+    duplicate_check = forms.ChoiceField(choices=DUPLICATE_CHOICES, required=False)
+    duplicate_days = forms.ChoiceField(choices=DAY_CHOICES, required=False, label="Within")
+    duplicate_statuses = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Only existing leads in statuses",
+        help_text="Comma-separated, e.g. NEW, CALLBK. Blank: every status counts.",
+    )
+    review_duplicates = forms.BooleanField(
+        required=False, label="Keep rejected duplicates in the review queue"
+    )
+    dnc_check = forms.ChoiceField(choices=DNC_CHOICES, required=False, label="System DNC")
+    campaign_dnc_check = forms.ChoiceField(
+        choices=DNC_CHOICES, required=False, label="Campaign DNC"
+    )
+    campaign_id = forms.ChoiceField(required=False, label="Campaign for the campaign DNC")
+    usacan_prefix_check = forms.BooleanField(
+        required=False, label="USA/Canada: prefix must not start with 0 or 1"
+    )
+    usacan_areacode_check = forms.BooleanField(
+        required=False, label="USA/Canada: area code must exist"
+    )
+    nanpa_ac_prefix_check = forms.BooleanField(
+        required=False, label="NANPA: area code and prefix must exist"
+    )
+    tz_method = forms.ChoiceField(choices=TZ_CHOICES, required=False, label="Time zone from")
+    lookup_state = forms.BooleanField(required=False, label="Fill the state from the area code")
+    add_to_hopper = forms.BooleanField(required=False, label="Add new leads to the hopper")
+    hopper_priority = forms.IntegerField(
+        min_value=HOPPER_PRIORITY_MIN, max_value=HOPPER_PRIORITY_MAX, initial=0
+    )
+    save_as_template = forms.BooleanField(required=False, label="Save as a template")
+    template_name = forms.CharField(required=False, max_length=100, label="Template name")
+
+    option_field_names = (
+        "duplicate_check",
+        "duplicate_days",
+        "duplicate_statuses",
+        "review_duplicates",
+        "dnc_check",
+        "campaign_dnc_check",
+        "campaign_id",
+        "usacan_prefix_check",
+        "usacan_areacode_check",
+        "nanpa_ac_prefix_check",
+        "tz_method",
+        "lookup_state",
+        "add_to_hopper",
+        "hopper_priority",
+    )
+
+    def __init__(self, *args, column_count: int, list_value: str | None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.column_count = column_count
+        self.fields["target_list"].choices = list_choices()
+        campaigns = Campaign.objects.order_by("campaign_id").values_list("campaign_id", flat=True)
+        self.fields["campaign_id"].choices = [("", "The list's campaign")] + [
+            (campaign_id, campaign_id) for campaign_id in campaigns
+        ]
+        choices = field_choices(list_choice_value(list_value))
+        for index in range(column_count):
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                choices=choices, required=False, label=f"Column {index + 1}"
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        columns_of: dict[str, list[int]] = {}
+        for index in range(self.column_count):
+            if field := data.get(f"col_{index}"):
+                columns_of.setdefault(field, []).append(index + 1)
+        for field, columns in columns_of.items():
+            if len(columns) > 1:
+                numbers = ", ".join(str(number) for number in columns)
+                self.add_error(None, f"“{field}” is chosen for more than one column ({numbers}).")
+        if data.get("target_list") == FROM_COLUMN and "list_id" not in columns_of:
+            self.add_error("target_list", "Map a column to “List id” to take lists from the file.")
+        if data.get("save_as_template") and not data.get("template_name", "").strip():
+            self.add_error("template_name", "Give the template a name.")
+        return data
+
+    def list_id(self) -> int | None:
+        return list_choice_value(self.cleaned_data["target_list"])
+
+    def mapping(self) -> dict[int, str]:
+        return {
+            index: field
+            for index in range(self.column_count)
+            if (field := self.cleaned_data.get(f"col_{index}"))
+        }
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        check, days = data["duplicate_check"], data["duplicate_days"]
+        statuses = data["duplicate_statuses"].replace(";", ",").split(",")
+        options = {
+            "duplicate_check": f"{check}{days}DAY" if check and days else check,
+            "duplicate_statuses": [s.strip().upper() for s in statuses if s.strip()],
+            "review_duplicates": data["review_duplicates"],
+            "dnc_check": data["dnc_check"],
+            "campaign_dnc_check": data["campaign_dnc_check"],
+            "campaign_id": data["campaign_id"],
+            "tz_method": data["tz_method"],
+            "hopper_priority": str(data["hopper_priority"]),
+            "phone_code": data["phone_code"],
+        }
+        options.update({flag: "Y" if data[flag] else "" for flag in FLAG_OPTIONS})
+        return options
+
+    def standard_layout(self) -> list[str]:
+        """The field of each column in the original's fixed layout, for the page's button."""
+        layout = standard_layout_map(self.column_count)
+        return [layout.get(index, "") for index in range(self.column_count)]
+
+    def save_template(self, *, job: ImportJob, created_by) -> ImportTemplate:
+        """Save (or replace) the named template: columns by header text when the file has a
+        header, else by column number, so the template fits files of the same layout."""
+        header = job.header if self.cleaned_data["has_header"] else []
+        mapping = {
+            header[index] if index < len(header) and header[index] else str(index): field
+            for index, field in self.mapping().items()
+        }
+        template, _ = ImportTemplate.objects.update_or_create(
+            name=self.cleaned_data["template_name"].strip(),
+            defaults={"mapping": mapping, "options": self.options(), "created_by": created_by},
+        )
+        return template
+
+
+def options_initial(options: Mapping) -> dict:
+    """Form values for a dict of import options (the reverse of ``MappingForm.options``)."""
+    options = {**DEFAULT_OPTIONS, **options}
+    policy = DuplicatePolicy.parse(options.get("duplicate_check", ""))
+    initial = {
+        "duplicate_check": policy.checks[0].value if policy.checks else "",
+        "duplicate_days": str(policy.days) if policy.days else "",
+        "duplicate_statuses": ", ".join(options.get("duplicate_statuses") or ()),
+        "review_duplicates": bool(options.get("review_duplicates")),
+        "hopper_priority": options.get("hopper_priority") or 0,
+    }
+    for name in ("dnc_check", "campaign_dnc_check", "campaign_id", "tz_method", "phone_code"):
+        if options.get(name):
+            initial[name] = options[name]
+    initial.update({flag: options.get(flag) == "Y" for flag in FLAG_OPTIONS})
+    return initial
+
+
+def template_columns(template: ImportTemplate, header: list[str] | None, count: int) -> dict:
+    """A template's mapping applied to a file: by header text first, then by column number."""
+    header = header or []
+    mapping = {}
+    for index in range(count):
+        text = header[index] if index < len(header) else None
+        field = template.mapping.get(text) if text else None
+        if field := field or template.mapping.get(str(index)):
+            mapping[index] = field
+    return mapping
+
+
+def mapping_initial(
+    job: ImportJob,
+    *,
+    header: list[str],
+    sample: list[list[str]],
+    column_count: int,
+    query: Mapping[str, str],
+) -> dict:
+    """The mapping page's starting values. A job configured before (going back from its dry
+    run) shows its own choices; a new one the upload step's (``query``: list, phone_code,
+    template), then the template's, else the automatic mapping, custom fields of the chosen
+    list included."""
+    template_id = query.get("template", "")
+    template = (
+        ImportTemplate.objects.filter(pk=template_id).first() if template_id.isdigit() else None
+    )
+    if job.options:
+        list_value = str(job.list_id) if job.list_id else FROM_COLUMN
+        columns = {int(index): field for index, field in job.mapping.items()}
+        options = job.options
+    else:
+        list_value = query.get("list", "")
+        template = template or job.template
+        options = template.options if template else {}
+        if template:
+            columns = template_columns(template, header, column_count)
+        else:
+            labels = custom_labels(list_choice_value(list_value))
+            columns = auto_map(header or None, custom_labels=labels, sample=sample)
+    initial = {"target_list": list_value, "has_header": job.has_header, **options_initial(options)}
+    initial["phone_code"] = query.get("phone_code") or initial.get("phone_code") or "1"
+    initial.update({f"col_{index}": field for index, field in columns.items()})
+    return initial
+
+
+class ConfirmImportForm(forms.Form):
+    confirm_same_upload = forms.BooleanField(
+        required=False, label="Yes, load this file into the list again"
+    )
+
+    def __init__(self, *args, same_upload: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.same_upload = same_upload
+        if same_upload:
+            self.fields["confirm_same_upload"].required = True
+            self.fields["confirm_same_upload"].error_messages["required"] = (
+                "This file was loaded into this list before: tick the box to load it again."
+            )

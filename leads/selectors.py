@@ -1,13 +1,38 @@
 """Read-only lookups of the lead pipeline (lists, DNC, duplicates, custom fields)."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from campaigns.selectors import dnc_patterns
 
 from . import config_cache
-from .models import CustomFieldDefinition, DncNumber, Lead, LeadList, SystemSettings, UserGroup
+from .models import (
+    ApiLogEntry,
+    CustomFieldDefinition,
+    DncNumber,
+    DuplicateReview,
+    ImportJob,
+    Lead,
+    LeadList,
+    SystemSettings,
+    UserGroup,
+)
 from .outcomes import DuplicateCheck, DuplicateHit
 
 
@@ -127,3 +152,212 @@ def lead_find_duplicate(
     found_id, found_list, found_phone = row
     matched = "PHONE" if found_phone == phone_number else "ALT"
     return DuplicateHit(check=check, lead_id=found_id, list_id=found_list, matched=matched)
+
+
+# --- Supervisor screens ------------------------------------------------------------------------
+
+# Rows per query when a list of values is matched with IN (SQLite caps query parameters).
+IN_CHUNK = 500
+DISTINCT_CACHE_SECONDS = 300
+_PHONE_PUNCTUATION = str.maketrans("", "", " -().+/")
+
+
+def lead_find_list_duplicate(
+    *, phone_number: str, list_id: int, exclude_lead_id: int | None
+) -> DuplicateHit | None:
+    """The DUPLIST check of an edited lead: the lowest-id *other* lead of the list with this
+    phone number, or None. One indexed query."""
+    leads = Lead.objects.filter(phone_number=phone_number, list_id=list_id)
+    if exclude_lead_id is not None:
+        leads = leads.exclude(lead_id=exclude_lead_id)
+    row = leads.order_by("lead_id").values_list("lead_id", "list_id").first()
+    if row is None:
+        return None
+    return DuplicateHit(check=DuplicateCheck.LIST, lead_id=row[0], list_id=row[1])
+
+
+def dnc_numbers_present(numbers: Iterable[str], *, campaign_id: str | None = None) -> set[str]:
+    """Which of these entries the system DNC list (or the campaign's own list) holds."""
+    from campaigns.models import CampaignDnc
+
+    rows = (
+        DncNumber.objects.all()
+        if campaign_id is None
+        else CampaignDnc.objects.filter(campaign_id=campaign_id)
+    )
+    wanted = list(dict.fromkeys(numbers))
+    present: set[str] = set()
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start : start + IN_CHUNK]
+        present.update(rows.filter(phone_number__in=chunk).values_list("phone_number", flat=True))
+    return present
+
+
+def lead_search_filter(term: str) -> Q:
+    """The leads a supervisor means by a search box entry, as index-friendly conditions.
+
+    A number (phone punctuation allowed) is a whole phone or alt phone number, a lead id or a
+    vendor code; words must each start a first name, a last name or a vendor code, except
+    words with a digit, which only start vendor codes (an index lookup; names are scanned).
+    """
+    term = term.strip()
+    digits = term.translate(_PHONE_PUNCTUATION)
+    if digits.isdigit():
+        match = Q(phone_number=digits) | Q(alt_phone=digits) | Q(vendor_lead_code=term)
+        if len(digits) <= 18:
+            match |= Q(lead_id=int(digits))
+        return match
+    match = Q()
+    for word in term.split():
+        vendor_code = Q(vendor_lead_code__startswith=word)
+        if any(char.isdigit() for char in word):
+            match &= vendor_code
+        else:
+            match &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | vendor_code
+    return match
+
+
+def lead_statuses() -> list[str]:
+    """The statuses leads have, for the leads filter (cached: see ``_distinct_cached``)."""
+    return _distinct_cached("lead-statuses", Lead.objects.all(), "status")
+
+
+def api_log_functions() -> list[str]:
+    """The functions the API log holds, for its filter (cached: see ``_distinct_cached``)."""
+    return _distinct_cached("api-log-functions", ApiLogEntry.objects.all(), "function")
+
+
+def _distinct_cached(key: str, rows: QuerySet, column: str) -> list[str]:
+    """Distinct values of a column of a big table. Reading them scans the table or an index,
+    so the answer is cached for a few minutes: such values change rarely."""
+    return cache.get_or_set(
+        f"leadhub:{key}",
+        lambda: list(rows.order_by(column).values_list(column, flat=True).distinct()),
+        DISTINCT_CACHE_SECONDS,
+    )
+
+
+def duplicate_reviews_pending_count() -> int:
+    return DuplicateReview.objects.filter(status=DuplicateReview.Status.PENDING).count()
+
+
+@dataclass(frozen=True)
+class DayLoads:
+    day: date
+    api: int = 0
+    upload: int = 0
+    manual: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.api + self.upload + self.manual
+
+
+def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
+    """Leads added per local day and door over the last ``days`` days, today included, oldest
+    first, days without leads included. One query on the entry_date index.
+
+    Days are cut at local midnight at today's UTC offset: the timestamp is shifted by that
+    offset and truncated in UTC, which every backend does without time-zone tables (MariaDB
+    has none unless loaded). A DST change inside the window moves one hour across midnight.
+    """
+    offset = timezone.localtime(now).utcoffset() or timedelta(0)
+    today = (now.astimezone(UTC) + offset).date()
+    first_day = today - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=dt_timezone(offset))
+    local_entry = ExpressionWrapper(F("entry_date") + offset, output_field=DateTimeField())
+    rows = (
+        Lead.objects.filter(entry_date__gte=start)
+        .annotate(day=TruncDate(local_entry, tzinfo=UTC))
+        .values("day", "door")
+        .annotate(count=Count("lead_id"))
+        .order_by()
+    )
+    counts: dict[date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["day"], {})[row["door"]] = row["count"]
+    result = []
+    for number in range(days):
+        day = first_day + timedelta(days=number)
+        by_door = counts.get(day, {})
+        result.append(
+            DayLoads(
+                day=day,
+                api=by_door.get(Lead.Door.API, 0),
+                upload=by_door.get(Lead.Door.UPLOAD, 0),
+                manual=by_door.get(Lead.Door.MANUAL, 0),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class RejectionRates:
+    total: int
+    duplicates: int
+    dnc: int
+
+    @property
+    def duplicate_percent(self) -> float | None:
+        return 100 * self.duplicates / self.total if self.total else None
+
+    @property
+    def dnc_percent(self) -> float | None:
+        return 100 * self.dnc / self.total if self.total else None
+
+
+def api_rejection_rates(*, since: datetime) -> RejectionRates:
+    """add_lead requests since ``since`` (their SUCCESS or ERROR log line; NOTICE lines are
+    extras of a success) and how many were refused as duplicates or DNC. One query."""
+    totals = ApiLogEntry.objects.filter(
+        api_date__gte=since, function="add_lead", result__in=("SUCCESS", "ERROR")
+    ).aggregate(
+        total=Count("id"),
+        duplicates=Count("id", filter=Q(result="ERROR", result_reason__contains="DUPLICATE")),
+        dnc=Count("id", filter=Q(result="ERROR", result_reason__contains="DNC")),
+    )
+    return RejectionRates(**totals)
+
+
+def import_rejection_rates(*, since: datetime) -> RejectionRates:
+    """Rows of imports created since ``since``, and how many were duplicates (in the database
+    or in the file) or DNC, from each job's counts per outcome (outcome names containing
+    "dup" or "dnc"). The counts of one job add up to its rows done."""
+    total = duplicates = dnc = 0
+    for counts in ImportJob.objects.filter(created_at__gte=since).values_list("counts", flat=True):
+        for outcome, count in (counts or {}).items():
+            if not isinstance(count, int):
+                continue
+            total += count
+            name = outcome.lower()
+            duplicates += count if "dup" in name else 0
+            dnc += count if "dnc" in name else 0
+    return RejectionRates(total=total, duplicates=duplicates, dnc=dnc)
+
+
+def import_jobs_recent(*, limit: int = 10) -> list[ImportJob]:
+    return list(ImportJob.objects.select_related("created_by")[:limit])
+
+
+def lead_lists_with_counts(lists: QuerySet[LeadList]) -> QuerySet[LeadList]:
+    """Lists annotated with ``lead_count``, ``new_lead_count`` and ``custom_field_count``.
+
+    Correlated subqueries, each an index-only count on the (list, status) index, rather than
+    a join and GROUP BY over all leads: a page of lists counts only its own lists' leads.
+    """
+
+    def count_of(rows: QuerySet) -> Coalesce:
+        counted = (
+            rows.filter(list_id=OuterRef("list_id"))
+            .order_by()
+            .values("list_id")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        return Coalesce(Subquery(counted[:1]), 0)
+
+    return lists.annotate(
+        lead_count=count_of(Lead.objects.all()),
+        new_lead_count=count_of(Lead.objects.filter(status="NEW")),
+        custom_field_count=count_of(CustomFieldDefinition.objects.all()),
+    )

@@ -28,15 +28,17 @@ class Lead(models.Model):
     lead_id = models.BigAutoField(primary_key=True)
     entry_date = models.DateTimeField(db_index=True)
     modify_date = models.DateTimeField(auto_now=True)
-    status = models.CharField(max_length=6, default="NEW", db_index=True)
+    status = models.CharField(max_length=6, default="NEW")
     user = models.CharField(max_length=20, blank=True)
-    vendor_lead_code = models.CharField(max_length=20, blank=True, db_index=True)
+    vendor_lead_code = models.CharField(max_length=20, blank=True)
     source_id = models.CharField(max_length=50, blank=True)
     # Leads may point at a list id that has no list row (the API accepts undefined lists).
     list = models.ForeignKey(
         "leads.LeadList",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        # lead_list_status (list first) serves every lookup by list.
+        db_index=False,
         related_name="leads",
     )
     # NULL: the offset is unknown (D13).
@@ -71,7 +73,7 @@ class Lead(models.Model):
     # Values of the list's custom fields, by field label; NULL when none were stored.
     custom_values = models.JSONField(null=True, blank=True)
     # Which door the lead came through (the dashboard counts loads per door).
-    door = models.CharField(max_length=6, choices=Door.choices, default=Door.API, db_index=True)
+    door = models.CharField(max_length=6, choices=Door.choices, default=Door.API)
 
     class Meta:
         ordering = ["-lead_id"]
@@ -81,6 +83,8 @@ class Lead(models.Model):
             models.Index(fields=["alt_phone", "title"], name="lead_alt_title"),
             models.Index(_ci("alt_phone"), _ci("title"), name="lead_alt_title_ci"),
             models.Index(fields=["list", "status"], name="lead_list_status"),
+            # Plain indexes only: every index costs each insert, and imports insert millions.
+            models.Index(fields=["vendor_lead_code"], name="lead_vendor_code"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,584 @@
+"""Benchmark of the legacy add_lead API under gunicorn on PostgreSQL, driven by wrk.
+
+    .venv/bin/python bench/api_bench.py                 # simple and mix, concurrency 1 and 8
+    .venv/bin/python bench/api_bench.py --duration 5    # a quicker look
+    .venv/bin/python bench/api_bench.py --profile 500   # where one request's time goes
+
+What it does: drops and re-creates the database (default ``leadhub_bench`` on the local
+PostgreSQL), migrates it and runs ``load_demo``; starts gunicorn (2 sync workers, persistent
+database connections, DEBUG off) on a free port of 127.0.0.1; warms it up; runs
+``bench/wrk/add_lead.lua`` once per scenario and concurrency; prints a table; stops gunicorn.
+Every request goes to 127.0.0.1, every run is bounded in time, and gunicorn is stopped
+whatever happens. The database is kept (for ``--profile --reuse-database``); the next run
+drops it. Besides requests/s and latency it prints the CPU time per request of gunicorn,
+PostgreSQL and wrk, and how busy the machine was: the CPU figures hold even when other
+programs share the machine, the throughput does not.
+
+With ``--profile N`` it instead runs N requests per scenario in-process through the WSGI
+application (as gunicorn calls it) under cProfile against the same database, and prints the
+time per request by area (driver and database, ORM, Django's handler, LeadHub), the functions
+with the most cumulative time, and the queries of one request.
+
+The figures are printed, never asserted: copy them into bench/RESULTS.md.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA_SCRIPT = ROOT / "bench" / "wrk" / "add_lead.lua"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/leadhub_bench"
+# Demo API user (manage.py load_demo).
+USER, PASSWORD = "6666", "1234"
+SCENARIOS = {
+    "simple": {"list_id": "101", "duplicate_check": "DUPLIST"},
+    "mix": {
+        "list_id": "101",
+        "duplicate_check": "DUPLIST",
+        "dnc_check": "Y",
+        "add_to_hopper": "Y",
+        "callback": "Y",
+        "campaign_id": "TESTCAMP",
+        "callback_datetime": "NOW",
+    },
+}
+# wrk threads and connections per concurrency level.
+WRK_SHAPES = {1: (1, 1), 8: (2, 8)}
+WARMUP_SECONDS = 3
+STARTUP_TIMEOUT = 60
+STOP_TIMEOUT = 15
+SETUP_TIMEOUT = 600
+MAX_WRK_RUNS = 9  # the Lua script puts the run number (0-8) into the phone numbers
+PROFILE_PHONE_PREFIX = "6029"
+
+
+@dataclass
+class RunResult:
+    scenario: str
+    concurrency: int
+    requests: int
+    seconds: float
+    added: int
+    duplicates: int
+    other: int
+    incomplete: int
+    socket_errors: int
+    non_2xx: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    sample: str
+    # CPU seconds spent during the run: gunicorn workers, PostgreSQL backends of the bench
+    # database, wrk; and how busy the whole machine was (all CPUs, 0-100 %).
+    cpu_app: float = 0.0
+    cpu_db: float = 0.0
+    cpu_wrk: float = 0.0
+    machine_busy: float = 0.0
+
+    def cpu_ms_per_request(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests if self.requests else 0.0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def main() -> int:
+    args = _parse_args()
+    url = urllib.parse.urlsplit(args.database_url)
+    if url.scheme not in {"postgres", "postgresql"} or url.hostname not in LOCAL_HOSTS:
+        sys.exit("--database-url must be a PostgreSQL database on this machine (127.0.0.1)")
+    env = _server_env(args.database_url)
+    if not args.reuse_database:
+        _create_database(args.database_url)
+        _manage(env, "migrate", "--noinput", "-v", "0")
+        _manage(env, "load_demo")
+    print(f"load average before: {_load()} ({os.cpu_count()} CPUs; figures need a quiet machine)")
+    if args.profile:
+        _profile(args, env)
+        return 0
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    results = _load_runs(args, env)
+    _print_table(results, args)
+    return 0
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per run (default 20)")
+    parser.add_argument(
+        "--scenarios", default="simple,mix", help="comma-separated: simple, mix (default both)"
+    )
+    parser.add_argument(
+        "--concurrency", default="1,8", help="comma-separated levels: 1, 8 (default both)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument(
+        "--reuse-database", action="store_true", help="skip drop/create/migrate/load_demo"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of wrk: N in-process requests per scenario under cProfile",
+    )
+    args = parser.parse_args()
+    args.scenarios = [name for name in args.scenarios.split(",") if name]
+    args.concurrency = [int(level) for level in args.concurrency.split(",") if level]
+    unknown = set(args.scenarios) - set(SCENARIOS) or set(args.concurrency) - set(WRK_SHAPES)
+    if unknown:
+        parser.error(f"unknown scenario or concurrency: {sorted(unknown)}")
+    if not 1 <= args.duration <= 600:
+        parser.error("--duration must be 1-600 seconds")
+    return args
+
+
+def _server_env(database_url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "LEADHUB_REQUIRE_SECRET_KEY": "1",
+        "CONN_MAX_AGE": "600",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LEADHUB_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "DJANGO_SETTINGS_MODULE": "leadhub.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("PYTEST_VERSION", None)
+    return env
+
+
+def _create_database(database_url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    url = urllib.parse.urlsplit(database_url)
+    name = url.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+    print(f"database: dropping and creating {name!r} on {url.hostname}:{url.port or 5432}")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _manage(env: dict[str, str], *command: str) -> None:
+    print(f"manage.py {' '.join(command)}")
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *command],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=SETUP_TIMEOUT,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+# --- load runs --------------------------------------------------------------------------------
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn in its own process group, always stopped on exit (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, env: dict[str, str], port: int, workers: int, log_dir: Path) -> None:
+        self.base_url = f"http://127.0.0.1:{port}"
+        url = urllib.parse.urlsplit(env["DATABASE_URL"])
+        self.database = url.path.lstrip("/")
+        self.admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+        self.log_path = log_dir / "gunicorn.log"
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [
+            str(gunicorn if gunicorn.exists() else "gunicorn"),
+            "leadhub.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "sync",
+            "--error-logfile",
+            str(self.log_path),
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        url = f"{self.base_url}/API/lmapi.php?function=version"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT} s")
+
+    def backend_pids(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.database,),
+            ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+
+
+def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="leadhub-bench-") as log_dir:
+        server = Gunicorn(env, args.port or _free_port(), args.workers, Path(log_dir))
+        # SIGTERM/SIGINT to this script: unwind through finally, which stops gunicorn.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+        try:
+            server.wait_ready()
+            print(f"gunicorn: {args.workers} sync workers on {server.base_url}")
+            run_number = 0
+            for scenario in args.scenarios:
+                # Warm-up: every worker checks the password once and fills its caches.
+                _wrk(server, scenario, 8, WARMUP_SECONDS, run_number)
+                run_number += 1
+                for concurrency in args.concurrency:
+                    result = _wrk(server, scenario, concurrency, args.duration, run_number)
+                    run_number += 1
+                    results.append(result)
+                    print(
+                        f"  {scenario:<6} c={concurrency}: {result.rps:7.1f} req/s, "
+                        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms "
+                        f"(load average {_load()})"
+                    )
+        finally:
+            server.stop()
+            log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+            errors = [line for line in log.splitlines() if "Traceback" in line or "ERROR" in line]
+            if errors:
+                print(f"gunicorn log has {len(errors)} error lines, e.g.: {errors[0]}")
+    return results
+
+
+def _wrk(server: "Gunicorn", scenario: str, concurrency: int, seconds: int, run: int) -> RunResult:
+    if run >= MAX_WRK_RUNS:
+        raise RuntimeError(f"at most {MAX_WRK_RUNS} wrk runs per database (numbers carry the run)")
+    threads, connections = WRK_SHAPES[concurrency]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT),
+        server.base_url,
+        "--",
+        scenario,
+        str(run),
+        USER,
+        PASSWORD,
+    ]
+    before = _cpu_snapshot(server)
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+    )
+    after = _cpu_snapshot(server)
+    result = _parse_wrk(completed.stdout, scenario, concurrency)
+    result.cpu_app, result.cpu_db, result.cpu_wrk = (after[n] - before[n] for n in range(3))
+    busy, total = after[3] - before[3], after[4] - before[4]
+    result.machine_busy = 100 * busy / total if total else 0.0
+    return result
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _cpu_snapshot(server: "Gunicorn") -> tuple[float, float, float, float, float]:
+    """(gunicorn CPU s, PostgreSQL backends' CPU s, finished children's CPU s, machine busy
+    ticks, machine total ticks). The backends are this database's persistent connections."""
+    app = sum(_process_cpu(pid) for pid in [server.process.pid, *_children(server.process.pid)])
+    db = sum(_process_cpu(pid) for pid in server.backend_pids())
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = cpu[3] + cpu[4]
+    return app, db, children.ru_utime + children.ru_stime, sum(cpu) - idle, sum(cpu)
+
+
+def _parse_wrk(output: str, scenario: str, concurrency: int) -> RunResult:
+    match = re.search(r"^BENCH (.*)$", output, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"no BENCH line in wrk's output:\n{output}")
+    fields = dict(item.split("=", 1) for item in match.group(1).split())
+    numbers = {name: int(value) for name, value in fields.items()}
+    requests_per_second = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    seconds = numbers["duration_us"] / 1e6
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sample = re.search(r"^BENCH-SAMPLE (.*)$", output, re.MULTILINE)
+    result = RunResult(
+        scenario=scenario,
+        concurrency=concurrency,
+        requests=numbers["requests"],
+        seconds=seconds,
+        added=numbers["added"],
+        duplicates=numbers["duplicates"],
+        other=numbers["other"],
+        incomplete=numbers["incomplete"],
+        socket_errors=numbers["socket_errors"],
+        non_2xx=int(non_2xx.group(1)) if non_2xx else numbers["status_errors"],
+        p50_ms=numbers["p50_us"] / 1000,
+        p90_ms=numbers["p90_us"] / 1000,
+        p99_ms=numbers["p99_us"] / 1000,
+        max_ms=numbers["max_us"] / 1000,
+        sample=sample.group(1) if sample else "",
+    )
+    if requests_per_second:
+        # wrk's own figure; the same as requests / duration.
+        result.seconds = result.requests / float(requests_per_second.group(1))
+    return result
+
+
+def _print_table(results: list[RunResult], args: argparse.Namespace) -> None:
+    print()
+    print(
+        f"add_lead, gunicorn {args.workers} sync workers, PostgreSQL, wrk on loopback, "
+        f"{args.duration} s per run, {os.cpu_count()} CPUs ({platform.machine()})"
+    )
+    print()
+    print(
+        "| scenario | concurrency | requests/s | p50 ms | p90 ms | p99 ms | max ms | requests "
+        "| added | duplicates | other answers | incomplete | non-2xx | socket errors |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.scenario} | {r.concurrency} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} "
+            f"| {r.p99_ms:.1f} | {r.max_ms:.1f} | {r.requests} | {r.added} | {r.duplicates} "
+            f"| {r.other} | {r.incomplete} | {r.non_2xx} | {r.socket_errors} |"
+        )
+    print()
+    print("CPU per request (load-independent; the machine has 2000 CPU ms per second at most):")
+    print()
+    print(
+        "| scenario | concurrency | gunicorn ms | PostgreSQL ms | wrk ms | total ms "
+        "| machine busy % | of which others % |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    cpus = os.cpu_count() or 1
+    for r in results:
+        ours = r.cpu_app + r.cpu_db + r.cpu_wrk
+        others = max(0.0, r.machine_busy - 100 * ours / (r.seconds * cpus)) if r.seconds else 0
+        print(
+            f"| {r.scenario} | {r.concurrency} | {r.cpu_ms_per_request(r.cpu_app):.2f} "
+            f"| {r.cpu_ms_per_request(r.cpu_db):.2f} | {r.cpu_ms_per_request(r.cpu_wrk):.2f} "
+            f"| {r.cpu_ms_per_request(ours):.2f} | {r.machine_busy:.0f} | {others:.0f} |"
+        )
+    print()
+    print(
+        "added: SUCCESS answers; duplicates: expected DUPLICATE errors (mix repeats every 10th "
+        "number); other: any other answer; incomplete: a mix SUCCESS without its hopper and "
+        "callback notices."
+    )
+    for r in results:
+        if r.sample:
+            print(f"sample unexpected answer ({r.scenario}, c={r.concurrency}): {r.sample[:300]}")
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+def _profile(args: argparse.Namespace, env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from leadhub.wsgi import application
+    from leads.models import Lead
+
+    # wrk runs use 602 and a run digit 0-8; the profile takes run digit 9.
+    first = Lead.objects.filter(phone_number__startswith=PROFILE_PHONE_PREFIX).count()
+    phones = (f"{PROFILE_PHONE_PREFIX}{n:06d}" for n in range(first, 1_000_000))
+
+    def request(options: dict[str, str]) -> None:
+        """One request through the WSGI application, as gunicorn calls it (unlike the test
+        client, this keeps Django's per-request connection handling: health check, close)."""
+        params = {"source": "bench", "user": USER, "pass": PASSWORD, "function": "add_lead"}
+        query = urllib.parse.urlencode({**params, **options, "phone_number": next(phones)})
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": "/API/lmapi.php",
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        statuses = []
+        response = application(environ, lambda status, headers: statuses.append(status))
+        try:
+            body = b"".join(response).decode()
+        finally:
+            response.close()
+        if statuses != ["200 OK"] or not body.startswith("SUCCESS:"):
+            raise RuntimeError(f"unexpected answer: {statuses} {body[:300]}")
+
+    for scenario in args.scenarios:
+        options = SCENARIOS[scenario]
+        for _ in range(20):  # warm: password check, configuration caches, connection
+            request(options)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for _ in range(args.profile):
+            request(options)
+        plain_ms = (time.perf_counter() - started) * 1000 / args.profile
+        cpu_ms = (time.process_time() - cpu_started) * 1000 / args.profile
+        counts = []
+        with CaptureQueriesContext(connection) as captured:
+            for _ in range(args.profile):
+                before = len(captured)
+                request(options)
+                counts.append(len(captured) - before)
+        last_queries = captured.captured_queries[-counts[-1] :]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.profile):
+            request(options)
+        profiler.disable()
+
+        print()
+        print(f"=== profile: {scenario}, {args.profile} in-process requests (WSGI) ===")
+        print(
+            f"per request without profiler: {plain_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU in Python "
+            f"(the rest is waiting for PostgreSQL); load average now {_load()}"
+        )
+        print(
+            f"queries per request: min {min(counts)}, mean {sum(counts) / len(counts):.2f}, "
+            f"max {max(counts)} (BEGIN and COMMIT included; Django's connection health check "
+            "adds one SELECT 1 per request that is not counted here)"
+        )
+        print("queries of the last request:")
+        for query in last_queries:
+            print(f"  {query['time']:>6}s  {query['sql'][:110]}")
+        print("profiled time by area, own time of the functions in it (cProfile inflates Python):")
+        areas = _time_by_area(profiler)
+        total = sum(areas.values())
+        for area in sorted(areas, key=lambda name: -areas[name]):
+            print(
+                f"  {area:<52} {1000 * areas[area] / args.profile:6.2f} ms/request "
+                f"{100 * areas[area] / total:5.1f} %"
+            )
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(15)
+        print(re.sub(r"\n{3,}", "\n\n", out.getvalue()))
+
+
+AREAS = (
+    # (label, path fragment); the first match wins.
+    ("psycopg: driver (wall: incl. waiting for PostgreSQL)", "/psycopg"),
+    ("Django ORM: building and running SQL", "/django/db/"),
+    ("Django: handler, middleware, request, response", "/django/"),
+    ("LeadHub: leads", f"{ROOT}/leads/"),
+    ("LeadHub: campaigns, callbacks", f"{ROOT}/ca"),
+    ("other packages", "site-packages"),
+)
+
+
+def _time_by_area(profiler: cProfile.Profile) -> dict[str, float]:
+    """Own time of every profiled function, summed by where its code lives. A C function
+    counts for the area of its caller (psycopg's C waits count for psycopg)."""
+    areas: dict[str, float] = {}
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _, _), (_, _, own, _, callers) in stats.items():
+        where = filename
+        if filename == "~" and callers:
+            # Built-ins: charge the caller that spent the most time in them.
+            caller = max(callers.items(), key=lambda item: item[1][2])[0]
+            where = caller[0]
+        label = next((label for label, part in AREAS if part in where), "Python standard library")
+        areas[label] = areas.get(label, 0.0) + own
+    return areas
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -86,7 +86,12 @@ TEMPLATES = [
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'leadhub.sqlite3'}"
 CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+# A health check costs a round trip per request; without it, a connection the database
+# dropped fails one request and is then replaced. Turn it on where connections die often.
+CONN_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", False)
+_db = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_HEALTH_CHECKS
+)
 _engine = _db["ENGINE"]
 if _engine == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0

@@ -1,8 +1,36 @@
-"""WSGI entry point (gunicorn leadhub.wsgi)."""
+"""WSGI entry point (gunicorn leadhub.wsgi).
+
+The legacy text API is served by a handler without middleware: it needs no sessions, users,
+messages, CSRF or frame options, and it is the hot path (callers post leads continuously).
+Everything else goes through Django's usual handler and middleware.
+"""
 
 import os
 
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+LEGACY_API_PATHS = frozenset({"/API/lmapi.php", "/vicidial/non_agent_api.php"})
+
+
+class LegacyApiHandler(WSGIHandler):
+    """Django's handler with an empty middleware chain."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        self._middleware_chain = convert_exception_to_response(self._get_response)
+
+
+legacy_api_application = LegacyApiHandler()
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") in LEGACY_API_PATHS:
+        return legacy_api_application(environ, start_response)
+    return django_application(environ, start_response)

@@ -12,6 +12,7 @@ from campaigns.calltimes import call_time_for_list, lead_is_dialable
 from campaigns.selectors import campaign_dnc_blocked
 from campaigns.services import hopper_add_lead
 
+from . import fastsql
 from .locking import dedupe_lock
 from .models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from .outcomes import (
@@ -176,7 +177,7 @@ def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
         entry_list_id=list_id if stored_custom else entry_list_id,
         custom_values=custom.values if stored_custom else None,
     )
-    lead.save(force_insert=True)
+    fastsql.insert(lead)
     outcome.lead_id = lead.lead_id
     outcome.list_id = list_id
     outcome.gmt = gmt

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from .. import fastsql
 from ..models import ApiLogEntry
 from ..outcomes import LeadInput
 from ..rules import clean_value
@@ -151,4 +152,4 @@ class _Log:
             if line.logged
         ]
         if rows:
-            ApiLogEntry.objects.bulk_create(rows)
+            fastsql.insert_many(rows)

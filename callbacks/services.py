@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.selectors import campaign_get
+from leads import fastsql
 
 from .models import Callback
 
@@ -113,7 +114,7 @@ def callback_plan(
 
 def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: datetime) -> Callback:
     """Store a checked callback for a lead. The lead's status (CBHOLD) is the caller's job."""
-    return Callback.objects.create(
+    callback = Callback(
         lead_id=lead_id,
         list_id=list_id,
         campaign_id=plan.campaign_id,
@@ -126,3 +127,5 @@ def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: date
         user_group=plan.user_group[:20],
         lead_status=plan.status[:STATUS_WIDTH],
     )
+    fastsql.insert(callback)
+    return callback

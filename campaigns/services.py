@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from leads import fastsql
+
 from .models import HopperEntry
 
 
@@ -20,7 +22,7 @@ def hopper_add_lead(
     The campaign is empty when the lead's list has none, as in the original (H13).
     A lead has at most one hopper row (the database enforces it).
     """
-    return HopperEntry.objects.create(
+    entry = HopperEntry(
         lead_id=lead_id,
         campaign_id=campaign_id,
         list_id=list_id,
@@ -32,3 +34,5 @@ def hopper_add_lead(
         source="P",
         vendor_lead_code=vendor_lead_code,
     )
+    fastsql.insert(entry)
+    return entry

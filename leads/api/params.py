@@ -1,6 +1,7 @@
 """Reading legacy API parameters the way the original's PHP runtime does (contract §1.2)."""
 
 from collections.abc import Mapping
+from urllib.parse import unquote_plus
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest
@@ -55,10 +56,21 @@ def last_body_value(request: HttpRequest) -> str:
 
 
 def request_without_password(request: HttpRequest, params: Mapping[str, str]) -> str:
-    """The request as the API log keeps it: path and parameters, never the password (D6)."""
-    shown = QueryDict(mutable=True)
-    for name, value in params.items():
-        if name != PASSWORD_PARAMETER:
-            shown[name] = value
-    query = shown.urlencode()
+    """The request as the API log keeps it: path and parameters, never the password (D6).
+
+    A GET keeps its query string as sent, minus the password pairs; a POST is rebuilt from
+    its parameters."""
+    if request.method == "GET":
+        pairs = request.META.get("QUERY_STRING", "").split("&")
+        query = "&".join(
+            pair
+            for pair in pairs
+            if pair and php_name(unquote_plus(pair.split("=", 1)[0])) != PASSWORD_PARAMETER
+        )
+    else:
+        shown = QueryDict(mutable=True)
+        for name, value in params.items():
+            if name != PASSWORD_PARAMETER:
+                shown[name] = value
+        query = shown.urlencode()
     return f"{request.path}?{query}" if query else request.path

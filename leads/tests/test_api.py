@@ -113,3 +113,13 @@ def test_password_check_is_cached_and_a_new_password_invalidates_it(client, call
     caller.set_password("another-secret")
     caller.save()
     assert add_lead(client, phone_number="7275559993").content.startswith(b"ERROR: Login")
+
+
+def test_log_keeps_the_query_as_sent_without_any_spelling_of_the_password(client, caller):
+    """D6: an encoded or repeated password parameter is dropped from the logged URL too."""
+    query = f"user=6666&pa%73s=x&pass={DEFAULT_PASSWORD}&function=add_lead&source=test"
+    client.get(f"/API/lmapi.php?{query}&phone_number=7275559999&first_name=Jos%C3%A9")
+    url = ApiLogEntry.objects.get().url
+    assert url.startswith("/API/lmapi.php?user=6666&function=add_lead")
+    assert "pass" not in url and "pa%73s" not in url and DEFAULT_PASSWORD not in url
+    assert "first_name=Jos%C3%A9" in url

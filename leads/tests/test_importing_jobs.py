@@ -2,6 +2,7 @@
 the same file loaded twice, cancel, progress, and a stalled worker's job started again."""
 
 import csv
+import io
 import json
 from datetime import timedelta
 
@@ -214,3 +215,19 @@ def test_configure_is_refused_once_the_import_started(target, settings):
     job = jobs.import_job_start_import(job=configure(upload(), target.list_id))
     with pytest.raises(jobs.ImportConfigError):
         configure(job, target.list_id)
+
+
+def test_resume_imports_all_restarts_what_a_dead_worker_left_running(target, settings):
+    """`manage.py resume_imports --all` (run by ./dev serve before its worker starts)."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    job = jobs.import_job_start_import(job=configure(upload(), target.list_id))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    call_command("resume_imports", "--all", stdout=io.StringIO())
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.counts["added"] == 3

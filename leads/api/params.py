@@ -61,7 +61,8 @@ def request_without_password(request: HttpRequest, params: Mapping[str, str]) ->
     A GET keeps its query string as sent, minus the password pairs; a POST is rebuilt from
     its parameters."""
     if request.method == "GET":
-        pairs = request.META.get("QUERY_STRING", "").split("&")
+        # NUL cannot be stored in any database text column (D9).
+        pairs = request.META.get("QUERY_STRING", "").replace("\x00", "").split("&")
         query = "&".join(
             pair
             for pair in pairs

@@ -123,3 +123,11 @@ def test_log_keeps_the_query_as_sent_without_any_spelling_of_the_password(client
     assert url.startswith("/API/lmapi.php?user=6666&function=add_lead")
     assert "pass" not in url and "pa%73s" not in url and DEFAULT_PASSWORD not in url
     assert "first_name=Jos%C3%A9" in url
+
+
+def test_a_raw_nul_in_the_query_string_is_not_stored(client, caller):
+    """D9: PostgreSQL text columns cannot hold NUL; the logged URL drops it."""
+    query = f"user=6666&pass={DEFAULT_PASSWORD}&function=add_lead&source=test&x=a\x00b"
+    response = client.generic("GET", "/API/lmapi.php", QUERY_STRING=query + "&phone_number=72755")
+    assert response.status_code == 200
+    assert "\x00" not in ApiLogEntry.objects.get().url

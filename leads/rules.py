@@ -143,36 +143,12 @@ LEAD_TEXT_FIELDS = tuple(
 # Labels of custom fields that collide with standard lead columns are never custom (C13).
 STANDARD_LEAD_COLUMNS = frozenset(
     {
+        *STANDARD_LAYOUT,
         "lead_id",
-        "vendor_lead_code",
-        "source_id",
-        "list_id",
         "gmt_offset_now",
         "called_since_last_reset",
-        "phone_code",
-        "phone_number",
-        "title",
-        "first_name",
-        "middle_initial",
-        "last_name",
-        "address1",
-        "address2",
-        "address3",
-        "city",
-        "state",
-        "province",
-        "postal_code",
-        "country_code",
-        "gender",
-        "date_of_birth",
-        "alt_phone",
-        "email",
-        "security_phrase",
-        "comments",
         "called_count",
         "last_local_call_time",
-        "rank",
-        "owner",
     }
 )
 

@@ -4,6 +4,7 @@ from django.db import models
 from import_export import fields, resources
 
 from .models import Lead
+from .rules import STANDARD_LAYOUT
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV
 # injection"); a leading apostrophe makes it text.
@@ -27,6 +28,7 @@ class LeadResource(resources.ModelResource):
 
     class Meta:
         model = Lead
+        # Bookkeeping columns first, then the fields in the standard layout's order.
         fields = (
             "lead_id",
             "list_id",
@@ -35,32 +37,9 @@ class LeadResource(resources.ModelResource):
             "modify_date",
             "door",
             "user",
-            "vendor_lead_code",
-            "source_id",
             "gmt_offset_now",
-            "phone_code",
-            "phone_number",
-            "title",
-            "first_name",
-            "middle_initial",
-            "last_name",
-            "address1",
-            "address2",
-            "address3",
-            "city",
-            "state",
-            "province",
-            "postal_code",
-            "country_code",
-            "gender",
-            "date_of_birth",
-            "alt_phone",
-            "email",
-            "security_phrase",
-            "comments",
+            *(name for name in STANDARD_LAYOUT if name != "list_id"),
             "called_count",
-            "rank",
-            "owner",
             "entry_list_id",
         )
         export_order = fields

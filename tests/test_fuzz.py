@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from callbacks.models import Callback
 from campaigns.models import Campaign, HopperEntry
 from leads.models import AltPhone, CustomFieldDefinition, Lead, LeadList
+from leads.rules import FIELD_RULES
 from leads.tests.factories import CustomFieldDefinitionFactory, LeadFactory, LeadListFactory
 
 ENDPOINT = "/API/lmapi.php"
@@ -40,62 +41,11 @@ CUSTOM_LABELS = ("cf_text", "cf_area", "cf_display", "cf_date", "comments", "sou
 # A lead already in list 101, so duplicate checks have something to find.
 EXISTING_PHONE = "7275551111"
 
+# Every parameter add_lead reads (the rules declare each one), except the credentials and
+# the function, which the fuzzed requests keep valid.
 REAL_NAMES = (
-    "phone_number",
-    "phone_code",
-    "list_id",
-    "vendor_lead_code",
-    "source_id",
+    *(name for name in FIELD_RULES if name not in {"user", "function"}),
     "source",
-    "title",
-    "first_name",
-    "middle_initial",
-    "last_name",
-    "address1",
-    "address2",
-    "address3",
-    "city",
-    "state",
-    "province",
-    "postal_code",
-    "country_code",
-    "gender",
-    "date_of_birth",
-    "alt_phone",
-    "email",
-    "security_phrase",
-    "comments",
-    "rank",
-    "owner",
-    "entry_list_id",
-    "gmt_offset_now",
-    "multi_alt_phones",
-    "dnc_check",
-    "campaign_dnc_check",
-    "campaign_id",
-    "campaing",
-    "add_to_hopper",
-    "remove_from_hopper",
-    "hopper_priority",
-    "hopper_local_call_time_check",
-    "duplicate_check",
-    "usacan_prefix_check",
-    "usacan_areacode_check",
-    "nanpa_ac_prefix_check",
-    "custom_fields",
-    "tz_method",
-    "callback",
-    "callback_status",
-    "callback_datetime",
-    "callback_type",
-    "callback_user",
-    "callback_comments",
-    "lookup_state",
-    "list_exists_check",
-    "lead_id",
-    "agent_user",
-    "format",
-    "DB",
     *CUSTOM_LABELS,
 )
 

@@ -111,6 +111,12 @@ elif _engine == "django.db.backends.mysql":
     _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 elif _engine == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # The API's hot path (leads/fastsql.py) prepares its few fixed statements on their
+        # second use per connection; the ORM keeps client-side binding and never prepares.
+        # Turn off behind a pooler that cannot keep prepared statements (PgBouncer in
+        # transaction mode before 1.21).
+        _db["OPTIONS"].setdefault("prepare_threshold", 1)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

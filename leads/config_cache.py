@@ -1,9 +1,12 @@
 """A process-local cache of slow-changing configuration (lists, campaigns, settings, users).
 
 Entries are tagged with a generation number kept in the shared Django cache; any change to a
-cached model bumps it (see signals.py), so every process drops its copies on the next request.
-With the default per-process LocMemCache, changes made through another process are seen
-within ``MAX_AGE`` seconds; configure a shared cache (Redis) to make that immediate.
+cached model bumps it (see signals.py), and every process drops its copies once it sees the new
+number: at once in the process that made the change, within ``GENERATION_CHECK_SECONDS`` in
+the others (the number is read from the shared cache at most that often, since the API's hot
+path would otherwise read it several times per request). With the default per-process
+LocMemCache, changes made through another process are seen within ``MAX_AGE`` seconds;
+configure a shared cache (Redis) to make that a second.
 """
 
 import time
@@ -16,20 +19,30 @@ T = TypeVar("T")
 
 GENERATION_KEY = "leadhub:config-generation"
 MAX_AGE = 5.0
+GENERATION_CHECK_SECONDS = 1.0
 
 _local: dict[object, tuple[int, float, object]] = {}
+# (monotonic time it was read, generation number) of the last read of the shared number.
+_seen: tuple[float, int] | None = None
 
 
 def generation() -> int:
+    global _seen
+    now = time.monotonic()
+    if _seen is not None and now - _seen[0] < GENERATION_CHECK_SECONDS:
+        return _seen[1]
     value = cache.get(GENERATION_KEY)
     if value is None:
         value = int(time.time() * 1000)
         cache.add(GENERATION_KEY, value, None)
+    _seen = (now, value)
     return value
 
 
 def invalidate() -> None:
+    global _seen
     _local.clear()
+    _seen = None
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:

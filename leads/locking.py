@@ -5,6 +5,7 @@ from functools import cache
 
 from django.db import connection
 
+from . import fastsql
 from .models import DedupeLock
 
 BUCKETS = 1 << 16
@@ -35,5 +36,5 @@ def dedupe_lock(keys: list[str]) -> None:
     on every API request with a duplicate check.)
     """
     buckets = sorted({bucket_for(key) for key in keys})
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(_upsert_sql(connection.vendor, len(buckets)), buckets)

@@ -41,6 +41,7 @@ SETTING_NAMES = (
     "list_exists_check",
     "lead_id",
 )
+INPUT_NAMES = (*LEAD_TEXT_FIELDS, *SETTING_NAMES)
 
 
 @dataclass
@@ -55,9 +56,10 @@ class LeadInput:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str], *, non_latin: bool) -> "LeadInput":
+        # Absent parameters are empty, which every filter keeps empty.
         values = {
-            name: clean_value(name, params.get(name, ""), non_latin=non_latin)
-            for name in (*LEAD_TEXT_FIELDS, *SETTING_NAMES)
+            name: clean_value(name, params[name], non_latin=non_latin) if name in params else ""
+            for name in INPUT_NAMES
         }
         # D16: the product sheet's misspelt "campaing" stands in for an absent campaign_id.
         if "campaign_id" not in params and "campaing" in params:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from campaigns.selectors import dnc_patterns
 
-from . import config_cache
+from . import config_cache, fastsql
 from .models import (
     ApiLogEntry,
     CustomFieldDefinition,
@@ -131,7 +131,7 @@ def _phone_duplicate_row(
     if since is not None:
         params.append(connection.ops.adapt_datetimefield_value(since))
     sql = _phone_duplicate_sql(connection.vendor, list_id is not None, since is not None)
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 

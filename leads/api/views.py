@@ -139,17 +139,19 @@ class _Log:
 
     def write(self, lines: list[formatting.Line], *, started: float) -> None:
         run_time = round(time.monotonic() - started, 6)
-        rows = [
-            ApiLogEntry(
-                **self.common,
-                result=line.result,
-                result_reason=line.reason[:255],
-                data=line.log_data.replace('"', "'"),
-                run_time=run_time,
-                truncated_fields=",".join(self.truncated_fields)[:255],
-            )
-            for line in lines
-            if line.logged
-        ]
-        if rows:
-            fastsql.insert_many(rows)
+        truncated = ",".join(self.truncated_fields)[:255]
+        fastsql.insert_rows(
+            ApiLogEntry,
+            [
+                {
+                    **self.common,
+                    "result": line.result,
+                    "result_reason": line.reason[:255],
+                    "data": line.log_data.replace('"', "'"),
+                    "run_time": run_time,
+                    "truncated_fields": truncated,
+                }
+                for line in lines
+                if line.logged
+            ],
+        )

@@ -7,7 +7,8 @@ them; model signals are not sent (no receiver listens to these models).
 On PostgreSQL these statements run as server-side prepared statements (see ``cursor``).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -35,6 +36,24 @@ def cursor() -> CursorWrapper:
     db.ensure_connection()
     with db.wrap_database_errors:
         return db._prepare_cursor(cursor_class(db.connection))
+
+
+@contextmanager
+def pipeline() -> Iterator[None]:
+    """Within ``transaction.atomic``: on PostgreSQL, send the statements run inside without
+    waiting for each answer (psycopg's pipeline mode); a statement whose rows are fetched
+    waits for everything sent before it. The transaction's BEGIN goes with the first
+    statement and the last writes with the closing sync, so an add makes 4 round trips
+    instead of 6. Each statement still runs on its own snapshot, in order, so a lock taken
+    by one statement holds before the next one reads. Elsewhere it does nothing.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not db.in_atomic_block:
+        yield
+        return
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
 
 
 def _server_binding_cursor(vendor: str, options: dict) -> type | None:

@@ -3,9 +3,11 @@
     .venv/bin/python bench/api_bench.py                 # simple and mix, concurrency 1 and 8
     .venv/bin/python bench/api_bench.py --duration 5    # a quicker look
     .venv/bin/python bench/api_bench.py --profile 500   # where one request's time goes
+    .venv/bin/python bench/api_bench.py --baseline      # also a bare Django view, for scale
 
 What it does: drops and re-creates the database (default ``leadhub_bench`` on the local
-PostgreSQL), migrates it and runs ``load_demo``; starts gunicorn (2 sync workers, persistent
+PostgreSQL), migrates it, runs ``load_demo`` and preloads 500,000 leads (``--preload``); starts
+gunicorn (3 sync workers: on 2 cores, 2 leave the CPU idle while they wait for the database; persistent
 database connections, DEBUG off) on a free port of 127.0.0.1; warms it up; runs
 ``bench/wrk/add_lead.lua`` once per scenario and concurrency; prints a table; stops gunicorn.
 Every request goes to 127.0.0.1, every run is bounded in time, and gunicorn is stopped
@@ -13,6 +15,11 @@ whatever happens. The database is kept (for ``--profile --reuse-database``); the
 drops it. Besides requests/s and latency it prints the CPU time per request of gunicorn,
 PostgreSQL and wrk, and how busy the machine was: the CPU figures hold even when other
 programs share the machine, the throughput does not.
+
+With ``--baseline`` it first runs the simple scenario against ``bench/baseline_app.py``, a bare
+Django view doing two SELECTs and one INSERT (the issue's yardstick), under the same gunicorn
+on the same database: this VM's speed moves from run to run, and the baseline measured in the
+same minute tells how fast the machine was.
 
 With ``--profile N`` it instead runs N requests per scenario in-process through the WSGI
 application (as gunicorn calls it) under cProfile against the same database, and prints the
@@ -69,6 +76,12 @@ STOP_TIMEOUT = 15
 SETUP_TIMEOUT = 600
 MAX_WRK_RUNS = 9  # the Lua script puts the run number (0-8) into the phone numbers
 PROFILE_PHONE_PREFIX = "6029"
+BASELINE_APP = "bench.baseline_app:application"
+# A call centre's database already holds leads. An empty leads table is not what production
+# sees: PostgreSQL then re-analyses and vacuums it every few hundred inserts (its thresholds
+# grow with the table), which doubles the database's time per add in the first minutes.
+PRELOAD_LEADS = 500_000
+PRELOAD_PREFIX = 813  # an area code the runs never use
 
 
 @dataclass
@@ -113,6 +126,7 @@ def main() -> int:
         _create_database(args.database_url)
         _manage(env, "migrate", "--noinput", "-v", "0")
         _manage(env, "load_demo")
+        _preload(args.database_url, args.preload)
     print(f"load average before: {_load()} ({os.cpu_count()} CPUs; figures need a quiet machine)")
     if args.profile:
         _profile(args, env)
@@ -134,10 +148,22 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", default="1,8", help="comma-separated levels: 1, 8 (default both)"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="first run the simple scenario against a bare Django view (bench/baseline_app.py)",
+    )
+    parser.add_argument(
         "--reuse-database", action="store_true", help="skip drop/create/migrate/load_demo"
+    )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=PRELOAD_LEADS,
+        metavar="N",
+        help=f"leads already in the database before the runs (default {PRELOAD_LEADS:,})",
     )
     parser.add_argument(
         "--profile",
@@ -189,6 +215,33 @@ def _create_database(database_url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _preload(database_url: str, rows: int) -> None:
+    """Insert ``rows`` leads into list 101 and 999 in one statement, then VACUUM ANALYZE."""
+    if rows <= 0:
+        return
+    import psycopg
+
+    print(f"preloading {rows:,} leads")
+    text_columns = (
+        "vendor_lead_code, source_id, title, middle_initial, address1, address2, address3, "
+        "city, state, province, postal_code, country_code, alt_phone, email, security_phrase, "
+        "comments, owner"
+    )
+    blanks = ", ".join(["''"] * len(text_columns.split(", ")))
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            'INSERT INTO leads_lead (entry_date, modify_date, status, "user", list_id, '
+            "called_since_last_reset, phone_code, phone_number, first_name, last_name, gender, "
+            f"called_count, rank, entry_list_id, door, gmt_offset_now, {text_columns}) "
+            "SELECT now() - make_interval(mins => g), now(), 'NEW', '6666', "
+            "CASE WHEN g %% 2 = 0 THEN 101 ELSE 999 END, 'N', '1', "
+            f"'{PRELOAD_PREFIX}' || lpad(g::text, 7, '0'), 'Pre', 'Loaded', 'U', 0, 0, 0, "
+            f"'api', -5, {blanks} FROM generate_series(1, %s) AS g",
+            (rows,),
+        )
+        conn.execute("VACUUM ANALYZE leads_lead")
+
+
 def _manage(env: dict[str, str], *command: str) -> None:
     print(f"manage.py {' '.join(command)}")
     subprocess.run(
@@ -217,16 +270,18 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn in its own process group, always stopped on exit (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, env: dict[str, str], port: int, workers: int, log_dir: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, workers: int, log_dir: Path, app: str
+    ) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         url = urllib.parse.urlsplit(env["DATABASE_URL"])
         self.database = url.path.lstrip("/")
         self.admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
-        self.log_path = log_dir / "gunicorn.log"
+        self.log_path = log_dir / f"gunicorn-{app.replace(':', '-')}.log"
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [
             str(gunicorn if gunicorn.exists() else "gunicorn"),
-            "leadhub.wsgi",
+            app,
             "-w",
             str(workers),
             "-b",
@@ -277,24 +332,44 @@ class Gunicorn:
 
 def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]:
     results = []
+    # SIGTERM/SIGINT to this script: unwind through finally, which stops gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    run_number = 0
+    if args.baseline:
+        _baseline_table(env["DATABASE_URL"])
+        runs, run_number = _serve_and_run(
+            args, env, BASELINE_APP, ["simple"], run_number, label="baseline"
+        )
+        results += runs
+    runs, _ = _serve_and_run(args, env, "leadhub.wsgi", args.scenarios, run_number)
+    return results + runs
+
+
+def _serve_and_run(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    app: str,
+    scenarios: list[str],
+    run_number: int,
+    label: str = "",
+) -> tuple[list[RunResult], int]:
+    results = []
     with tempfile.TemporaryDirectory(prefix="leadhub-bench-") as log_dir:
-        server = Gunicorn(env, args.port or _free_port(), args.workers, Path(log_dir))
-        # SIGTERM/SIGINT to this script: unwind through finally, which stops gunicorn.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+        server = Gunicorn(env, args.port or _free_port(), args.workers, Path(log_dir), app)
         try:
             server.wait_ready()
-            print(f"gunicorn: {args.workers} sync workers on {server.base_url}")
-            run_number = 0
-            for scenario in args.scenarios:
+            print(f"gunicorn {app}: {args.workers} sync workers on {server.base_url}")
+            for scenario in scenarios:
                 # Warm-up: every worker checks the password once and fills its caches.
                 _wrk(server, scenario, 8, WARMUP_SECONDS, run_number)
                 run_number += 1
                 for concurrency in args.concurrency:
                     result = _wrk(server, scenario, concurrency, args.duration, run_number)
+                    result.scenario = label or scenario
                     run_number += 1
                     results.append(result)
                     print(
-                        f"  {scenario:<6} c={concurrency}: {result.rps:7.1f} req/s, "
+                        f"  {result.scenario:<8} c={concurrency}: {result.rps:7.1f} req/s, "
                         f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms "
                         f"(load average {_load()})"
                     )
@@ -304,7 +379,20 @@ def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]
             errors = [line for line in log.splitlines() if "Traceback" in line or "ERROR" in line]
             if errors:
                 print(f"gunicorn log has {len(errors)} error lines, e.g.: {errors[0]}")
-    return results
+    return results, run_number
+
+
+def _baseline_table(database_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline "
+            "(id bigserial PRIMARY KEY, phone_number text NOT NULL, list_id bigint NOT NULL)"
+        )
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS bench_baseline_phone ON bench_baseline (phone_number)"
+        )
 
 
 def _wrk(server: "Gunicorn", scenario: str, concurrency: int, seconds: int, run: int) -> RunResult:

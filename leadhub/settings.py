@@ -117,6 +117,12 @@ elif _engine == "django.db.backends.postgresql":
         # Turn off behind a pooler that cannot keep prepared statements (PgBouncer in
         # transaction mode before 1.21).
         _db["OPTIONS"].setdefault("prepare_threshold", 1)
+        # Plan every execution for its own values: a generic plan made while the leads table
+        # was small (a new install) would keep scanning it whole once it has grown.
+        # Parsing is still saved.
+        _db["OPTIONS"]["options"] = " ".join(
+            filter(None, [_db["OPTIONS"].get("options"), "-c plan_cache_mode=force_custom_plan"])
+        )
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

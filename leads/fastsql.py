@@ -7,8 +7,8 @@ them; model signals are not sent (no receiver listens to these models).
 On PostgreSQL these statements run as server-side prepared statements (see ``cursor``).
 """
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -38,24 +38,6 @@ def cursor() -> CursorWrapper:
         return db._prepare_cursor(cursor_class(db.connection))
 
 
-@contextmanager
-def pipeline() -> Iterator[None]:
-    """Within ``transaction.atomic``: on PostgreSQL, send the statements run inside without
-    waiting for each answer (psycopg's pipeline mode); a statement whose rows are fetched
-    waits for everything sent before it. The transaction's BEGIN goes with the first
-    statement and the last writes with the closing sync, so an add makes 4 round trips
-    instead of 6. Each statement still runs on its own snapshot, in order, so a lock taken
-    by one statement holds before the next one reads. Elsewhere it does nothing.
-    """
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql" or not db.in_atomic_block:
-        yield
-        return
-    db.ensure_connection()
-    with db.wrap_database_errors, db.connection.pipeline():
-        yield
-
-
 def _server_binding_cursor(vendor: str, options: dict) -> type | None:
     if vendor != "postgresql" or options.get("prepare_threshold") is None:
         return None
@@ -64,8 +46,23 @@ def _server_binding_cursor(vendor: str, options: dict) -> type | None:
     return ServerBindingCursor
 
 
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: tuple[Field, ...]
+    # Per field: a str value is stored as it is (text columns, whose conversion of a str is
+    # the identity), so the hot path skips the field methods for it.
+    plain_text: tuple[bool, ...]
+
+    def values(self, raw: Iterable[object], db) -> list:
+        return [
+            value if plain and type(value) is str else field.get_db_prep_save(value, db)
+            for field, plain, value in zip(self.fields, self.plain_text, raw, strict=True)
+        ]
+
+
 @cache
-def _insert_sql(model: type[Model], vendor: str, returning: bool) -> tuple[str, tuple]:
+def _insert_sql(model: type[Model], vendor: str, returning: bool) -> _Insert:
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -73,30 +70,18 @@ def _insert_sql(model: type[Model], vendor: str, returning: bool) -> tuple[str, 
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
-    return sql, fields
-
-
-@cache
-def _plain_text(field: Field) -> bool:
-    """Whether the ORM stores a str value of this field as it is: text columns whose save
-    conversion is the identity for str (so the hot path can skip the field methods)."""
-    return type(field) in (CharField, TextField) and not getattr(field, "auto_now", False)
-
-
-def _db_value(field: Field, value: object, db) -> object:
-    if type(value) is str and _plain_text(field):
-        return value
-    return field.get_db_prep_save(value, db)
+    plain_text = tuple(type(f) in (CharField, TextField) for f in fields)
+    return _Insert(sql, fields, plain_text)
 
 
 def insert(obj: Model) -> None:
     """INSERT one new object and set its auto primary key."""
     db = connections[DEFAULT_DB_ALIAS]
     returning = db.features.can_return_columns_from_insert
-    sql, fields = _insert_sql(type(obj), db.vendor, returning)
-    params = [_db_value(f, f.pre_save(obj, True), db) for f in fields]
+    plan = _insert_sql(type(obj), db.vendor, returning)
+    params = plan.values([f.pre_save(obj, True) for f in plan.fields], db)
     with cursor() as c:
-        c.execute(sql, params)
+        c.execute(plan.sql, params)
         pk = c.fetchone()[0] if returning else c.lastrowid
     obj.pk = pk
     obj._state.adding = False
@@ -111,8 +96,10 @@ def insert_rows(model: type[Model], rows: Sequence[Mapping[str, object]]) -> Non
     if not rows:
         return
     db = connections[DEFAULT_DB_ALIAS]
-    sql, fields = _insert_sql(model, db.vendor, False)
-    head, values = sql.split(" VALUES ", 1)
-    params = [_db_value(f, row[f.attname], db) for row in rows for f in fields]
+    plan = _insert_sql(model, db.vendor, False)
+    head, values = plan.sql.split(" VALUES ", 1)
+    params = []
+    for row in rows:
+        params += plan.values([row[f.attname] for f in plan.fields], db)
     with cursor() as c:
         c.execute(f"{head} VALUES {', '.join([values] * len(rows))}", params)

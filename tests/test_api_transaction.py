@@ -1,8 +1,7 @@
 """D10: an add_lead request is one transaction, also when the database fails half-way.
 
-On PostgreSQL the request's statements are pipelined (leads.fastsql.pipeline), so a failing
-statement is only reported at the pipeline's closing sync, after the lead was inserted; the
-whole request must still roll back, and the connection must serve the next request.
+A statement that fails after the lead was inserted (here: while writing the API log) must roll
+the whole request back, and the connection must serve the next request.
 """
 
 import io

@@ -65,7 +65,7 @@ def lmapi(request: HttpRequest) -> HttpResponse:
     user = clean_value("user", params.get("user", ""), non_latin=non_latin)
     client_ip = request.META.get("REMOTE_ADDR", "") or ""
     log = _Log(request, params, user=user, function=function, last_value=last_value, now=now)
-    with transaction.atomic(), fastsql.pipeline():
+    with transaction.atomic():
         login = api_login(
             username=user, password=params.get("pass", ""), client_ip=client_ip, now=now
         )

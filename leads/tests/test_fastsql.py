@@ -67,3 +67,12 @@ def test_hot_path_statements_are_prepared_from_their_second_use():
 
     assert any(statement.startswith('INSERT INTO "leads_apilogentry"') for statement in prepared)
     assert ApiLogEntry.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.django_db
+def test_prepared_statements_are_planned_for_their_own_values():
+    """A generic plan made while the leads table was empty would scan it whole later on."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"

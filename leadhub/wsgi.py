@@ -14,17 +14,21 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
 django_application = get_wsgi_application()
 
+from leads.api.views import lmapi  # noqa: E402  (needs the apps loaded above)
+
 LEGACY_API_PATHS = frozenset({"/API/lmapi.php", "/vicidial/non_agent_api.php"})
 
 
 class LegacyApiHandler(WSGIHandler):
-    """Django's handler with an empty middleware chain."""
+    """Django's handler with an empty middleware chain that calls the API view directly: its
+    two fixed URLs need no URL resolution. Django's request signals (connection upkeep) and
+    exception handling (a logged 500) stay as they are."""
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware = []
         self._template_response_middleware = []
         self._exception_middleware = []
-        self._middleware_chain = convert_exception_to_response(self._get_response)
+        self._middleware_chain = convert_exception_to_response(lmapi)
 
 
 legacy_api_application = LegacyApiHandler()

@@ -7,11 +7,7 @@ counts its BEGIN and COMMIT (they are round trips too); inside a test transactio
 be a SAVEPOINT and its RELEASE instead, the same count.
 """
 
-import io
 import itertools
-
-import pytest
-from django.core.management import call_command
 
 from callbacks.models import Callback
 from campaigns.models import HopperEntry
@@ -34,11 +30,6 @@ FULL_MIX = {
 }
 
 _phones = (f"72755{n:05d}" for n in itertools.count(20_001))
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def _add(client, options: dict[str, str]) -> list[str]:

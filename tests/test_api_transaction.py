@@ -4,11 +4,7 @@ A statement that fails after the lead was inserted (here: while writing the API 
 the whole request back, and the connection must serve the next request.
 """
 
-import io
 import itertools
-
-import pytest
-from django.core.management import call_command
 
 from leads import fastsql
 from leads.api import views
@@ -25,11 +21,6 @@ ADD = {
     "duplicate_check": "DUPLIST",
 }
 _phones = (f"72755{n:05d}" for n in itertools.count(30_001))
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def _failing_log_write(self, lines, *, started):

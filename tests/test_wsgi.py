@@ -1,9 +1,6 @@
 """leadhub.wsgi: the legacy API's lean handler and Django's full one, as gunicorn calls them."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.test import RequestFactory
 
 from leadhub.wsgi import application
@@ -24,11 +21,6 @@ def _call(path: str, params: dict[str, str]) -> tuple[str, dict[str, str], str]:
         response.close()
     status, headers = started[0]
     return status, dict(headers), body
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 @pytest.mark.parametrize("path", ["/API/lmapi.php", "/vicidial/non_agent_api.php"])

@@ -9,8 +9,8 @@ What it does: drops and re-creates the database (default ``leadhub_bench`` on th
 PostgreSQL), migrates it, runs ``load_demo`` and preloads 500,000 leads (``--preload``);
 starts gunicorn (3 sync workers: on 2 cores, 2 would leave the CPU idle while they wait for
 the database; persistent database connections, DEBUG off) on a free port of 127.0.0.1; warms
-it up; runs
-``bench/wrk/add_lead.lua`` once per scenario and concurrency; prints a table; stops gunicorn.
+it up; runs ``bench/wrk/add_lead.lua`` once per scenario and concurrency; prints a table;
+stops gunicorn.
 Every request goes to 127.0.0.1, every run is bounded in time, and gunicorn is stopped
 whatever happens. The database is kept (for ``--profile --reuse-database``); the next run
 drops it. Besides requests/s and latency it prints the CPU time per request of gunicorn,

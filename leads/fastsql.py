@@ -24,7 +24,8 @@ def cursor() -> Iterator[CursorWrapper]:
     On PostgreSQL (psycopg 3, with ``prepare_threshold`` set in the database OPTIONS, as
     settings.py does unless ``DATABASE_PREPARED_STATEMENTS`` is off) it binds parameters on
     the server, so psycopg prepares each statement on its second use per connection and the
-    server skips parsing from then on: that halves the database's time per add. One such
+    server skips parsing from then on (a third less database time per add, bench/RESULTS.md;
+    every execution is still planned for its own values, see settings.py). One such
     cursor is kept per connection and reused (creating one costs as much as a quarter of a
     round trip). The ORM keeps Django's client-side binding. Elsewhere it is the usual
     cursor (SQLite caches its statements by itself; MariaDB's driver has no prepared

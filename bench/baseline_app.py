@@ -4,16 +4,15 @@ middleware), served by the same gunicorn on the same database as LeadHub.
 
 It answers like a successful add_lead, so wrk's script counts its answers the same way. Not
 part of LeadHub: it exists only to show what this machine gives a minimal Django request at
-the moment of the run, since this VM's speed moves by ±10-20 % from run to run.
+the moment of the run, since this VM's speed moves a lot from run to run.
 """
 
 import os
-from urllib.parse import urlsplit
 
+import dj_database_url
 import django
 from django.conf import settings
 
-_url = urlsplit(os.environ["DATABASE_URL"])
 settings.configure(
     DEBUG=False,
     ALLOWED_HOSTS=["127.0.0.1"],
@@ -21,17 +20,7 @@ settings.configure(
     SECRET_KEY=os.environ["SECRET_KEY"],
     MIDDLEWARE=[],
     INSTALLED_APPS=[],
-    DATABASES={
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": _url.path.lstrip("/"),
-            "USER": _url.username or "",
-            "PASSWORD": _url.password or "",
-            "HOST": _url.hostname or "",
-            "PORT": _url.port or "",
-            "CONN_MAX_AGE": 600,
-        }
-    },
+    DATABASES={"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)},
 )
 django.setup()
 

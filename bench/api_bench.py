@@ -76,6 +76,7 @@ STARTUP_TIMEOUT = 60
 STOP_TIMEOUT = 15
 SETUP_TIMEOUT = 600
 MAX_WRK_RUNS = 9  # the Lua script puts the run number (0-8) into the phone numbers
+BENCH_AREA_CODE = "602"  # the Lua script's numbers: 602, run, thread, counter
 PROFILE_PHONE_PREFIX = "6029"
 BASELINE_APP = "bench.baseline_app:application"
 # A call centre's database already holds leads. An empty leads table is not what production
@@ -157,7 +158,9 @@ def _parse_args() -> argparse.Namespace:
         help="first run the simple scenario against a bare Django view (bench/baseline_app.py)",
     )
     parser.add_argument(
-        "--reuse-database", action="store_true", help="skip drop/create/migrate/load_demo"
+        "--reuse-database",
+        action="store_true",
+        help="skip drop/create/migrate/load_demo (runs take run numbers not used yet)",
     )
     parser.add_argument(
         "--preload",
@@ -335,7 +338,7 @@ def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]
     results = []
     # SIGTERM/SIGINT to this script: unwind through finally, which stops gunicorn.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    run_number = 0
+    run_number = _first_free_run(env["DATABASE_URL"]) if args.reuse_database else 0
     if args.baseline:
         _baseline_table(env["DATABASE_URL"])
         runs, run_number = _serve_and_run(
@@ -383,6 +386,24 @@ def _serve_and_run(
     return results, run_number
 
 
+def _first_free_run(database_url: str) -> int:
+    """The first run number whose phone numbers no earlier run of this database used (so a
+    reused database measures adds, not duplicates)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        used = conn.execute(
+            "SELECT max(substr(phone_number, 4, 1)) FROM leads_lead WHERE phone_number LIKE %s",
+            [f"{BENCH_AREA_CODE}%"],
+        ).fetchone()[0]
+        if conn.execute("SELECT to_regclass('bench_baseline')").fetchone()[0]:
+            baseline = conn.execute(
+                "SELECT max(substr(phone_number, 4, 1)) FROM bench_baseline"
+            ).fetchone()[0]
+            used = max(filter(None, [used, baseline]), default=None)
+    return 0 if used is None else int(used) + 1
+
+
 def _baseline_table(database_url: str) -> None:
     import psycopg
 
@@ -398,7 +419,10 @@ def _baseline_table(database_url: str) -> None:
 
 def _wrk(server: "Gunicorn", scenario: str, concurrency: int, seconds: int, run: int) -> RunResult:
     if run >= MAX_WRK_RUNS:
-        raise RuntimeError(f"at most {MAX_WRK_RUNS} wrk runs per database (numbers carry the run)")
+        raise RuntimeError(
+            f"at most {MAX_WRK_RUNS} wrk runs per database (numbers carry the run): "
+            "run without --reuse-database to start afresh"
+        )
     threads, connections = WRK_SHAPES[concurrency]
     command = [
         "wrk",
@@ -601,12 +625,12 @@ def _profile(args: argparse.Namespace, env: dict[str, str]) -> None:
         plain_ms = (time.perf_counter() - started) * 1000 / args.profile
         cpu_ms = (time.process_time() - cpu_started) * 1000 / args.profile
         counts = []
-        with CaptureQueriesContext(connection) as captured:
-            for _ in range(args.profile):
-                before = len(captured)
+        for _ in range(args.profile):
+            # One context per request: Django's query log keeps only the last 9,000 queries.
+            with CaptureQueriesContext(connection) as captured:
                 request(options)
-                counts.append(len(captured) - before)
-        last_queries = captured.captured_queries[-counts[-1] :]
+            counts.append(len(captured))
+        last_queries = captured.captured_queries
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.profile):
@@ -621,8 +645,7 @@ def _profile(args: argparse.Namespace, env: dict[str, str]) -> None:
         )
         print(
             f"queries per request: min {min(counts)}, mean {sum(counts) / len(counts):.2f}, "
-            f"max {max(counts)} (BEGIN and COMMIT included; Django's connection health check "
-            "adds one SELECT 1 per request that is not counted here)"
+            f"max {max(counts)} (BEGIN and COMMIT included)"
         )
         print("queries of the last request:")
         for query in last_queries:

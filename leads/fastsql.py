@@ -7,14 +7,15 @@ them; model signals are not sent (no receiver listens to these models).
 On PostgreSQL these statements run as server-side prepared statements (see ``cursor``).
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.utils import CursorWrapper
-from django.db.models import CharField, Field, Model, TextField
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import CharField, DateField, Field, Model, TextField
 
 
 @contextmanager
@@ -29,7 +30,8 @@ def cursor() -> Iterator[CursorWrapper]:
     cursor is kept per connection and reused (creating one costs as much as a quarter of a
     round trip). The ORM keeps Django's client-side binding. Elsewhere it is the usual
     cursor (SQLite caches its statements by itself; MariaDB's driver has no prepared
-    statements). Queries are logged and counted as any Django cursor's.
+    statements). Queries are logged and counted as any Django cursor's (see
+    ``_ServerBindingDebugCursor`` for their text).
     """
     db = connections[DEFAULT_DB_ALIAS]
     cursor_class = _server_binding_cursor(db.vendor, db.settings_dict["OPTIONS"])
@@ -44,7 +46,22 @@ def cursor() -> Iterator[CursorWrapper]:
     if raw is None or raw.closed or raw.connection is not db.connection:
         with db.wrap_database_errors:
             raw = db._leadhub_hot_cursor = cursor_class(db.connection)
-    yield db._prepare_cursor(raw)
+    db.validate_thread_sharing()
+    yield _ServerBindingDebugCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+class _ServerBindingDebugCursor(CursorDebugWrapper):
+    """Django's debug cursor reads the SQL it logs back from psycopg, which keeps no text for
+    a prepared execution (it would log None): log the statement with its values composed in,
+    as Django does for server-side binding."""
+
+    def execute(self, sql, params=None):
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except Exception:  # the query log must never fail the statement
+            shown = sql
+        with self.debug_sql(shown, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _server_binding_cursor(vendor: str, options: dict) -> type | None:
@@ -62,6 +79,16 @@ class _Insert:
     # Per field: a str value is stored as it is (text columns, whose conversion of a str is
     # the identity), so the hot path skips the field methods for it.
     plain_text: tuple[bool, ...]
+    # The fields' attributes of an instance, read in one call (what Field.pre_save does).
+    read: Callable[[Model], tuple]
+    # Positions of the fields whose pre_save does more than read the attribute (auto_now).
+    pre_saved: tuple[int, ...]
+
+    def instance_values(self, obj: Model, db) -> list:
+        raw = list(self.read(obj))
+        for position in self.pre_saved:
+            raw[position] = self.fields[position].pre_save(obj, True)
+        return self.values(raw, db)
 
     def values(self, raw: Iterable[object], db) -> list:
         return [
@@ -80,7 +107,17 @@ def _insert_sql(model: type[Model], vendor: str, returning: bool) -> _Insert:
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
     plain_text = tuple(type(f) in (CharField, TextField) for f in fields)
-    return _Insert(sql, fields, plain_text)
+    getter = attrgetter(*(f.attname for f in fields))
+    read = getter if len(fields) > 1 else lambda obj: (getter(obj),)
+    pre_saved = tuple(i for i, f in enumerate(fields) if _pre_save_needed(f))
+    return _Insert(sql, fields, plain_text, read, pre_saved)
+
+
+def _pre_save_needed(field: Field) -> bool:
+    if type(field).pre_save is Field.pre_save:
+        return False
+    # Date and time fields only stamp the time when auto_now or auto_now_add is set.
+    return not isinstance(field, DateField) or field.auto_now or field.auto_now_add
 
 
 def insert(obj: Model) -> None:
@@ -88,7 +125,7 @@ def insert(obj: Model) -> None:
     db = connections[DEFAULT_DB_ALIAS]
     returning = db.features.can_return_columns_from_insert
     plan = _insert_sql(type(obj), db.vendor, returning)
-    params = plan.values([f.pre_save(obj, True) for f in plan.fields], db)
+    params = plan.instance_values(obj, db)
     with cursor() as c:
         c.execute(plan.sql, params)
         pk = c.fetchone()[0] if returning else c.lastrowid

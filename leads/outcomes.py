@@ -7,6 +7,7 @@ API's lines live in ``leads.api.formatting``; the admin and the importer show me
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .phones import PhoneProblem
 from .rules import FIELD_RULES, LEAD_TEXT_FIELDS, clean_value
@@ -119,10 +120,11 @@ class DuplicatePolicy:
     days: int | None
 
     @classmethod
+    @lru_cache(maxsize=256)
     def parse(cls, text: str) -> "DuplicatePolicy":
         """Options and day windows are found as case-insensitive substrings, as the original
         does: "11DAY" counts as 1DAY (U20), "5DAY" matches no window (U21); the largest window
-        found applies to every check (U22)."""
+        found applies to every check (U22). Remembered per text (callers send few)."""
         upper = text.upper()
         checks = tuple(check for check in DuplicateCheck if check.value in upper)
         windows = [days for days in DAY_WINDOWS if f"{days}DAY" in upper]

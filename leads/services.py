@@ -3,8 +3,10 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from callbacks.services import CallbackRefused, callback_create, callback_plan
@@ -226,22 +228,41 @@ def lead_build(
         fields[name] = text
         if cut:
             truncated.append(name)
-    lead = Lead(
-        **fields,
-        list_id=list_id,
-        status=status,
-        user=actor.user[:20],
-        entry_date=now,
-        last_local_call_time=now,
-        gmt_offset_now=gmt.hours,
-        called_since_last_reset="N",
-        date_of_birth=parse_date_of_birth(v["date_of_birth"]),
-        rank=min(clamp_int(v["rank"], default=0), RANK_MAX),
-        entry_list_id=entry_list_id,
-        custom_values=custom_values,
-        door=actor.door,
+    lead = _new_lead(
+        {
+            **fields,
+            "list_id": list_id,
+            "status": status,
+            "user": actor.user[:20],
+            "entry_date": now,
+            "last_local_call_time": now,
+            "gmt_offset_now": gmt.hours,
+            "called_since_last_reset": "N",
+            "date_of_birth": parse_date_of_birth(v["date_of_birth"]),
+            "rank": min(clamp_int(v["rank"], default=0), RANK_MAX),
+            "entry_list_id": entry_list_id,
+            "custom_values": custom_values,
+            "door": actor.door,
+        }
     )
     return lead, truncated
+
+
+@cache
+def _lead_columns() -> tuple[tuple[Field, ...], frozenset[str]]:
+    fields = tuple(Lead._meta.concrete_fields)
+    return fields, frozenset(f.attname for f in fields)
+
+
+def _new_lead(values: dict[str, object]) -> Lead:
+    """``Lead(**values)`` through Model.__init__'s positional path, which costs half as much
+    for a lead's 37 columns (the API's hot path builds one per add). A column missing from
+    ``values`` takes its field's default; an unknown name raises TypeError, as a keyword
+    would."""
+    fields, names = _lead_columns()
+    if unknown := values.keys() - names:
+        raise TypeError(f"Lead has no columns {sorted(unknown)}")
+    return Lead(*[values[f.attname] if f.attname in values else f.get_default() for f in fields])
 
 
 def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:

@@ -34,14 +34,19 @@ LIST_RESTRICTED_FUNCTIONS = frozenset(
 SOURCE_LOG_WIDTH = 20
 
 
+# D2: plain text, never sniffed as HTML, since lines echo caller input.
+RESPONSE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache, must-revalidate",
+    "Pragma": "no-cache",
+}
+
+
 def _response(lines: list[formatting.Line], status: int = 200) -> HttpResponse:
-    body = "".join(f"{line.text}\n" for line in lines)
-    # D2: plain text, never sniffed as HTML, since lines echo caller input.
-    response = HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-cache, must-revalidate"
-    response["Pragma"] = "no-cache"
-    return response
+    body = "".join(f"{line.text}\n" for line in lines).encode("utf-8")
+    return HttpResponse(
+        body, status=status, content_type="text/plain; charset=utf-8", headers=RESPONSE_HEADERS
+    )
 
 
 @csrf_exempt

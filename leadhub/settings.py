@@ -157,7 +157,7 @@ MEDIA_URL = "media/"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "leadhub.cache.LocalMemoryCache",
         "LOCATION": "leadhub",
     }
 }

@@ -5,8 +5,8 @@ cached model bumps it (see signals.py), and every process drops its copies once 
 number: at once in the process that made the change, within ``GENERATION_CHECK_SECONDS`` in
 the others (the number is read from the shared cache at most that often, since the API's hot
 path would otherwise read it several times per request). With the default per-process
-LocMemCache, changes made through another process are seen within ``MAX_AGE`` seconds;
-configure a shared cache (Redis) to make that a second.
+memory cache (leadhub/cache.py), changes made through another process are seen within
+``MAX_AGE`` seconds; configure a shared cache (Redis) to make that a second.
 """
 
 import time

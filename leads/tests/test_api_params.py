@@ -9,14 +9,18 @@ from hypothesis import strategies as st
 
 from leads.api.params import query_pairs, request_params
 
-# Raw query strings as a WSGI server hands them over: any text, percent escapes (valid and
-# not, UTF-8 and not), '+', '&', '=' and ';' in any order, then latin-1 decoded bytes.
+# Raw query strings as a WSGI server hands them over (bytes decoded as latin-1): any text as
+# UTF-8 with percent escapes (valid and not, UTF-8 and not), '+', '&', '=' and ';' in any
+# order; or any bytes at all, most of them not UTF-8.
 _QUERY_PIECES = st.one_of(
     st.sampled_from(["&", "=", "+", ";", "%", "%2", "%zz", "%C3%A9", "%E9", "%00", "%26"]),
     st.text(max_size=8),
 )
-RAW_QUERY = st.lists(_QUERY_PIECES, max_size=20).map(
-    lambda pieces: "".join(pieces).encode("utf-8").decode("iso-8859-1")
+RAW_QUERY = st.one_of(
+    st.lists(_QUERY_PIECES, max_size=20).map(
+        lambda pieces: "".join(pieces).encode("utf-8").decode("iso-8859-1")
+    ),
+    st.binary(max_size=40).map(lambda raw: raw.decode("iso-8859-1")),
 )
 
 

@@ -426,9 +426,9 @@ def _time_wait_sockets() -> int:
 
 def _wait_for_free_ports() -> None:
     """Gunicorn's sync workers close every connection, so wrk opens one per request, and each
-    closed one keeps a local port in TIME_WAIT for 60 s. Runs in quick succession then run out
-    of local ports (32768-60999): connects stall for seconds and the run measures that, not
-    LeadHub (seen once: p90 3 s, 25,000 sockets in TIME_WAIT). Wait until most are free."""
+    closed one keeps a local port in TIME_WAIT for 60 s. Runs in quick succession then run
+    short of local ports (32768-60999), and a run measures that, not LeadHub (seen once: p90
+    3 s with 24,000 sockets in TIME_WAIT). Wait until most are free."""
     waited = 0
     while (busy := _time_wait_sockets()) > TIME_WAIT_LIMIT and waited < 70:
         if waited == 0:

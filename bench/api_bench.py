@@ -206,15 +206,21 @@ def _server_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def _create_database(database_url: str) -> None:
+def _connect(url: str):
+    """An autocommit connection for the benchmark's own setup and bookkeeping statements."""
     import psycopg
+
+    return psycopg.connect(url, autocommit=True, connect_timeout=10)
+
+
+def _create_database(database_url: str) -> None:
     from psycopg import sql
 
     url = urllib.parse.urlsplit(database_url)
     name = url.path.lstrip("/")
     admin = urllib.parse.urlunsplit(url._replace(path="/postgres"))
     print(f"database: dropping and creating {name!r} on {url.hostname}:{url.port or 5432}")
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+    with _connect(admin) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
@@ -225,8 +231,6 @@ def _preload(database_url: str, rows: int) -> None:
     """Insert ``rows`` leads into list 101 and 999 in one statement, then VACUUM ANALYZE."""
     if rows <= 0:
         return
-    import psycopg
-
     print(f"preloading {rows:,} leads")
     text_columns = (
         "vendor_lead_code, source_id, title, middle_initial, address1, address2, address3, "
@@ -234,7 +238,7 @@ def _preload(database_url: str, rows: int) -> None:
         "comments, owner"
     )
     blanks = ", ".join(["''"] * len(text_columns.split(", ")))
-    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+    with _connect(database_url) as conn:
         conn.execute(
             'INSERT INTO leads_lead (entry_date, modify_date, status, "user", list_id, '
             "called_since_last_reset, phone_code, phone_number, first_name, last_name, gender, "
@@ -316,9 +320,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT} s")
 
     def backend_pids(self) -> list[int]:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+        with _connect(self.admin_url) as conn:
             rows = conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 (self.database,),
@@ -391,9 +393,7 @@ def _serve_and_run(
 def _first_free_run(database_url: str) -> int:
     """The first run number whose phone numbers no earlier run of this database used (so a
     reused database measures adds, not duplicates)."""
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+    with _connect(database_url) as conn:
         used = conn.execute(
             "SELECT max(substr(phone_number, 4, 1)) FROM leads_lead WHERE phone_number LIKE %s",
             [f"{BENCH_AREA_CODE}%"],
@@ -407,9 +407,7 @@ def _first_free_run(database_url: str) -> int:
 
 
 def _baseline_table(database_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+    with _connect(database_url) as conn:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS bench_baseline "
             "(id bigserial PRIMARY KEY, phone_number text NOT NULL, list_id bigint NOT NULL)"

@@ -68,8 +68,19 @@ def lmapi(request: HttpRequest) -> HttpResponse:
         return _response([formatting.version(f"{local:%Y-%m-%d %H:%M:%S}", int(now.timestamp()))])
 
     user = clean_value("user", params.get("user", ""), non_latin=non_latin)
+    source = clean_value("source", params.get("source", ""), non_latin=non_latin)
     client_ip = request.META.get("REMOTE_ADDR", "") or ""
-    log = _Log(request, params, user=user, function=function, last_value=last_value, now=now)
+    log = _Log(
+        request,
+        params,
+        user=user,
+        function=function,
+        source=source,
+        client_ip=client_ip,
+        last_value=last_value,
+        non_latin=non_latin,
+        now=now,
+    )
     with transaction.atomic():
         login = api_login(
             username=user, password=params.get("pass", ""), client_ip=client_ip, now=now
@@ -84,14 +95,23 @@ def lmapi(request: HttpRequest) -> HttpResponse:
         profile = login.profile
         wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
         lines = _dispatch(
-            params, profile, function=function, user=user, wire=wire, log=log, now=now
+            params,
+            profile,
+            function=function,
+            user=user,
+            source=source,
+            non_latin=non_latin,
+            wire=wire,
+            log=log,
+            now=now,
         )
         log.write(lines, started=started)
     return _response(lines)
 
 
-def _dispatch(params, profile, *, function, user, wire, log, now) -> list[formatting.Line]:
-    non_latin = system_settings_get().use_non_latin
+def _dispatch(
+    params, profile, *, function, user, source, non_latin, wire, log, now
+) -> list[formatting.Line]:
     group = None
     if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
         group = user_group_get(profile.user_group_id)
@@ -99,7 +119,6 @@ def _dispatch(params, profile, *, function, user, wire, log, now) -> list[format
             return [formatting.user_group_missing(user, profile.user_group_id or "")]
     if function != "add_lead":
         return [formatting.no_function()]
-    source = clean_value("source", params.get("source", ""), non_latin=non_latin)
     if len(source) < 2:
         return formatting.invalid_source(source)
     if not profile.allows_function("add_lead"):
@@ -123,8 +142,9 @@ def _dispatch(params, profile, *, function, user, wire, log, now) -> list[format
 class _Log:
     """The API log rows of one request: one per printed line, written in one query."""
 
-    def __init__(self, request, params, *, user, function, last_value, now) -> None:
-        non_latin = system_settings_get().use_non_latin
+    def __init__(
+        self, request, params, *, user, function, source, client_ip, last_value, non_latin, now
+    ) -> None:
         self.common = {
             "user": user[:20],
             "agent_user": clean_value(
@@ -132,11 +152,9 @@ class _Log:
             )[:20],
             "function": function[:20],
             "value": last_value[:255],
-            "source": clean_value("source", params.get("source", ""), non_latin=non_latin)[
-                :SOURCE_LOG_WIDTH
-            ],
+            "source": source[:SOURCE_LOG_WIDTH],
             "api_script": "non-agent",
-            "client_ip": (request.META.get("REMOTE_ADDR", "") or "")[:45],
+            "client_ip": client_ip[:45],
             "url": request_without_password(request, params),
             "api_date": now,
         }

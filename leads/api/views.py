@@ -1,6 +1,8 @@
 """The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1)."""
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -67,20 +69,17 @@ def lmapi(request: HttpRequest) -> HttpResponse:
         local = timezone.localtime(now)
         return _response([formatting.version(f"{local:%Y-%m-%d %H:%M:%S}", int(now.timestamp()))])
 
-    user = clean_value("user", params.get("user", ""), non_latin=non_latin)
-    source = clean_value("source", params.get("source", ""), non_latin=non_latin)
-    client_ip = request.META.get("REMOTE_ADDR", "") or ""
-    log = _Log(
-        request,
-        params,
-        user=user,
+    call = _Call(
+        params=params,
         function=function,
-        source=source,
-        client_ip=client_ip,
-        last_value=last_value,
+        user=clean_value("user", params.get("user", ""), non_latin=non_latin),
+        source=clean_value("source", params.get("source", ""), non_latin=non_latin),
+        client_ip=request.META.get("REMOTE_ADDR", "") or "",
         non_latin=non_latin,
         now=now,
     )
+    user, client_ip = call.user, call.client_ip
+    log = _Log(request, call, last_value=last_value)
     with transaction.atomic():
         login = api_login(
             username=user, password=params.get("pass", ""), client_ip=client_ip, now=now
@@ -94,24 +93,26 @@ def lmapi(request: HttpRequest) -> HttpResponse:
             return _response([line])
         profile = login.profile
         wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
-        lines = _dispatch(
-            params,
-            profile,
-            function=function,
-            user=user,
-            source=source,
-            non_latin=non_latin,
-            wire=wire,
-            log=log,
-            now=now,
-        )
+        lines = _dispatch(call, profile, wire=wire, log=log)
         log.write(lines, started=started)
     return _response(lines)
 
 
-def _dispatch(
-    params, profile, *, function, user, source, non_latin, wire, log, now
-) -> list[formatting.Line]:
+@dataclass(frozen=True)
+class _Call:
+    """What one request asks, read and filtered once: the checks and the API log share it."""
+
+    params: dict[str, str]
+    function: str
+    user: str
+    source: str
+    client_ip: str
+    non_latin: bool
+    now: datetime
+
+
+def _dispatch(call: _Call, profile, *, wire: str, log: "_Log") -> list[formatting.Line]:
+    function, user, source = call.function, call.user, call.source
     group = None
     if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
         group = user_group_get(profile.user_group_id)
@@ -130,10 +131,10 @@ def _dispatch(
         and profile.user_level >= 8
     ):
         return [formatting.add_not_permitted(user, wire)]
-    lead_input = LeadInput.from_params(params, non_latin=non_latin)
+    lead_input = LeadInput.from_params(call.params, non_latin=call.non_latin)
     allowed = list_ids_allowed_for_group(group) if group is not None else None
     outcome = lead_add(
-        lead_input=lead_input, actor=LeadActor(user=user, allowed_list_ids=allowed), now=now
+        lead_input=lead_input, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now
     )
     log.truncated_fields = outcome.truncated_fields
     return formatting.lead_add_lines(outcome, lead_input, user=user, profile=wire)
@@ -142,21 +143,20 @@ def _dispatch(
 class _Log:
     """The API log rows of one request: one per printed line, written in one query."""
 
-    def __init__(
-        self, request, params, *, user, function, source, client_ip, last_value, non_latin, now
-    ) -> None:
+    def __init__(self, request: HttpRequest, call: _Call, *, last_value: str) -> None:
+        agent_user = clean_value(
+            "agent_user", call.params.get("agent_user", ""), non_latin=call.non_latin
+        )
         self.common = {
-            "user": user[:20],
-            "agent_user": clean_value(
-                "agent_user", params.get("agent_user", ""), non_latin=non_latin
-            )[:20],
-            "function": function[:20],
+            "user": call.user[:20],
+            "agent_user": agent_user[:20],
+            "function": call.function[:20],
             "value": last_value[:255],
-            "source": source[:SOURCE_LOG_WIDTH],
+            "source": call.source[:SOURCE_LOG_WIDTH],
             "api_script": "non-agent",
-            "client_ip": client_ip[:45],
-            "url": request_without_password(request, params),
-            "api_date": now,
+            "client_ip": call.client_ip[:45],
+            "url": request_without_password(request, call.params),
+            "api_date": call.now,
         }
         self.truncated_fields: list[str] = []
 

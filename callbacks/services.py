@@ -76,7 +76,8 @@ def callback_plan(
     Raises CallbackRefused with the reason ("CAMPAIGN NOT VALID", "USER NOT VALID",
     "INVALID CALLBACK DATETIME"). ANYONE (any type but exactly USERONLY) clears the user.
     """
-    if campaign_get(campaign_id) is None:
+    campaign = campaign_get(campaign_id)
+    if campaign is None:
         raise CallbackRefused("CAMPAIGN NOT VALID")
     recipient = "USERONLY" if callback_type == "USERONLY" else "ANYONE"
     user_group = ""
@@ -101,7 +102,8 @@ def callback_plan(
         raise CallbackRefused("INVALID CALLBACK DATETIME")
     moment, time_text = parsed
     return CallbackPlan(
-        campaign_id=campaign_id,
+        # Stored as the campaign spells it; callers echo the id as they sent it.
+        campaign_id=campaign.campaign_id,
         callback_time=moment,
         time_text=time_text,
         recipient=recipient,

@@ -6,12 +6,22 @@ from . import models
 
 
 def campaign_get(campaign_id: str) -> models.Campaign | None:
-    """The campaign with this id (cached; invalidated on change), or None."""
+    """The campaign with this id, compared as the original's collation does: ignoring letter
+    case and trailing spaces (D11). Cached (invalidated on change); None when unknown."""
+    campaign_id = campaign_id.rstrip(" ") if campaign_id else ""
     if not campaign_id:
         return None
 
     def load() -> models.Campaign | None:
-        return models.Campaign.objects.filter(campaign_id=campaign_id).first()
+        exact = models.Campaign.objects.filter(campaign_id=campaign_id).first()
+        if exact is not None:
+            return exact
+        # Ids differ in case only by mistake: the lowest id wins if two match (D18's rule).
+        return (
+            models.Campaign.objects.filter(campaign_id__iexact=campaign_id)
+            .order_by("campaign_id")
+            .first()
+        )
 
     return config_cache.cached(("campaign", campaign_id), load)
 
@@ -42,6 +52,16 @@ def dnc_patterns(phone_number: str, *, match_areacode: bool) -> list[str]:
     return patterns
 
 
+def campaign_dnc_list_id(campaign: models.Campaign) -> str:
+    """The campaign whose DNC list applies to ``campaign``: the one it borrows, spelt as
+    stored when it exists (ids compare case-insensitively, D11), else its own."""
+    other = campaign.use_other_campaign_dnc_id or ""
+    if not other:
+        return campaign.campaign_id
+    borrowed = campaign_get(other)
+    return borrowed.campaign_id if borrowed is not None else other
+
+
 def campaign_dnc_blocked(campaign_id: str, phone_number: str, *, match_areacode: bool) -> bool:
     """Whether the campaign's DNC list (or the one it borrows) holds this number.
 
@@ -50,8 +70,7 @@ def campaign_dnc_blocked(campaign_id: str, phone_number: str, *, match_areacode:
     campaign = campaign_get(campaign_id)
     if campaign is None:
         return False
-    dnc_campaign_id = campaign.use_other_campaign_dnc_id or campaign.campaign_id
     return models.CampaignDnc.objects.filter(
-        campaign_id=dnc_campaign_id,
+        campaign_id=campaign_dnc_list_id(campaign),
         phone_number__in=dnc_patterns(phone_number, match_areacode=match_areacode),
     ).exists()

@@ -194,7 +194,7 @@ def _lead_add(v: LeadInput, actor: LeadActor, now: datetime) -> LeadAddOutcome:
         callback_create(plan=plan, lead_id=lead.lead_id, list_id=list_id, now=now)
         outcome.callback = CallbackOutcome(
             result=CallbackResult.ADDED,
-            campaign_id=plan.campaign_id,
+            campaign_id=v["campaign_id"],
             callback_user=plan.callback_user,
             recipient=plan.recipient,
             time_text=plan.time_text,

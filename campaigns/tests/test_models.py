@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.models import WEEKDAYS, CallTime, Campaign, CampaignDnc, HopperEntry
-from campaigns.selectors import campaign_dnc_blocked
+from campaigns.selectors import campaign_dnc_blocked, campaign_get
 from campaigns.tests.factories import (
     CallTimeFactory,
     CampaignDncFactory,
@@ -163,3 +163,14 @@ def test_campaign_dnc_for_an_unknown_or_empty_campaign_blocks_nothing(campaign_i
     CampaignDncFactory(phone_number="7275550000")
     CampaignDncFactory(phone_number="727XXXXXXX")
     assert not campaign_dnc_blocked(campaign_id, "7275550000", match_areacode=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", ["lower", "trailing space"])
+def test_campaign_ids_a_request_names_compare_without_case_or_trailing_spaces(spelling):
+    """D11: a lower-case campaign_id (or one with trailing spaces) still finds the campaign
+    and its DNC list, as the original's case-insensitive collation did."""
+    dnc = CampaignDncFactory(phone_number="7275550000", campaign__campaign_id="SALES1")
+    named = "sales1" if spelling == "lower" else "SALES1  "
+    assert campaign_get(named) == dnc.campaign
+    assert campaign_dnc_blocked(named, "7275550000", match_areacode=False)

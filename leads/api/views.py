@@ -21,7 +21,6 @@ from . import formatting
 from .auth import LoginResult, api_login
 from .params import last_body_value, request_params, request_without_password
 
-COFFEE_FUNCTIONS = frozenset({"coffee", "start_coffee", "make_coffee", "brew_coffee"})
 LIST_RESTRICTED_FUNCTIONS = frozenset(
     {
         "add_lead",
@@ -63,8 +62,6 @@ def lmapi(request: HttpRequest) -> HttpResponse:
         return _response([formatting.no_function()])
     non_latin = system_settings_get().use_non_latin
     function = clean_value("function", params.get("function", ""), non_latin=non_latin)
-    if function in COFFEE_FUNCTIONS:
-        return HttpResponse("I'm a teapot", status=418, content_type="text/plain; charset=utf-8")
     if function == "version":
         local = timezone.localtime(now)
         return _response([formatting.version(f"{local:%Y-%m-%d %H:%M:%S}", int(now.timestamp()))])

@@ -37,7 +37,7 @@ from django.db.models import CharField, F, Func, Lookup, Q, Value
 from django.db.models.lookups import In
 
 from campaigns.models import CampaignDnc
-from campaigns.selectors import campaign_get, dnc_patterns
+from campaigns.selectors import campaign_dnc_list_id, campaign_get, dnc_patterns
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
 from leads.outcomes import DuplicateCheck, DuplicatePolicy
@@ -207,9 +207,7 @@ class RowChecker:
         self.dnc_mode = options["dnc_check"]
         self.campaign_dnc_mode = options["campaign_dnc_check"]
         campaign = campaign_get(options["campaign_id"]) if self.campaign_dnc_mode else None
-        self.dnc_campaign_id = (
-            (campaign.use_other_campaign_dnc_id or campaign.campaign_id) if campaign else None
-        )
+        self.dnc_campaign_id = campaign_dnc_list_id(campaign) if campaign else None
         self.policy = DuplicatePolicy.parse(options["duplicate_check"])
         self.statuses = options["duplicate_statuses"]
         # Per check, in the fixed order: (check, kind, scope, {key: row number of the added

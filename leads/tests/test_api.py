@@ -131,3 +131,43 @@ def test_a_raw_nul_in_the_query_string_is_not_stored(client, caller):
     response = client.generic("GET", "/API/lmapi.php", QUERY_STRING=query + "&phone_number=72755")
     assert response.status_code == 200
     assert "\x00" not in ApiLogEntry.objects.get().url
+
+
+@pytest.mark.parametrize("function", ["coffee", "start_coffee", "make_coffee", "brew_coffee"])
+def test_coffee_functions_are_unknown_functions(client, caller, function):
+    """D3 (FORMAT.md §7): the original's HTTP 418 coffee functions are answered like any
+    other unknown function after a good login, with HTTP 200 (D2); a bad login still fails."""
+    response = add_lead(client, function=function)
+    assert response.status_code == 200
+    assert response.content.decode() == "ERROR: NO FUNCTION SPECIFIED\n"
+    refused = add_lead(client, function=function, **{"pass": "nope"})
+    assert refused.content.decode() == "ERROR: Login incorrect, please try again: |6666||BAD|\n"
+
+
+def test_a_lower_case_campaign_id_finds_the_campaign_for_dnc_and_callbacks(client, caller):
+    """D11: ids a request names compare case-insensitively: the campaign DNC list blocks a
+    number sent with a lower-case campaign_id, and a callback for it is stored under the
+    campaign as spelt in the database while the answer echoes the id as sent."""
+    from campaigns.tests.factories import CampaignDncFactory
+
+    dnc = CampaignDncFactory(phone_number="7275550000", campaign__campaign_id="SALES1")
+    LeadListFactory(list_id=101, campaign=dnc.campaign)
+    blocked = add_lead(
+        client,
+        phone_number="7275550000",
+        list_id="101",
+        campaign_id="sales1",
+        campaign_dnc_check="Y",
+    )
+    assert blocked.content.decode().startswith("ERROR: add_lead PHONE NUMBER IN CAMPAIGN DNC")
+    added = add_lead(
+        client,
+        phone_number="7275550001",
+        list_id="101",
+        campaign_id="sales1",
+        callback="Y",
+        callback_datetime="NOW",
+    ).content.decode()
+    assert "NOTICE: add_lead SCHEDULED CALLBACK ADDED - " in added
+    assert "|sales1|" in added
+    assert Callback.objects.get().campaign_id == "SALES1"

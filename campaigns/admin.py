@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from leads.admin_dnc import DncFileAdminMixin
+from leads.admin.dnc import DncFileAdminMixin
 
 from .models import WEEKDAYS, CallTime, Campaign, CampaignDnc, HopperEntry, StateCallTime
 

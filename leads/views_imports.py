@@ -2,7 +2,7 @@
 
 Each view checks the admin permission, validates a form, calls one service of
 ``leads.importing.jobs`` and renders or redirects. ``ImportJobAdmin.get_urls``
-(``leads/admin_imports.py``) wires them in behind ``admin_site.admin_view`` and passes itself
+(``leads/admin/imports.py``) wires them in behind ``admin_site.admin_view`` and passes itself
 as ``model_admin``, so login, CSRF and permissions are the admin's own: uploading, mapping,
 starting and cancelling need the ImportJob "add" permission, looking needs "view".
 """

@@ -9,9 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .custom_field_preview import custom_field_preview_rows
-from .models import CustomFieldDefinition, LeadList
-from .selectors import lead_lists_with_counts
+from ..custom_field_preview import custom_field_preview_rows
+from ..models import CustomFieldDefinition, LeadList
+from ..selectors import lead_lists_with_counts
 
 
 class CustomFieldInline(admin.TabularInline):

@@ -14,13 +14,13 @@ from django.utils.html import format_html_join
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
-from .admin_dashboard import dashboard_view
-from .admin_filters import LeadStatusFilter, TimeZoneFilter
-from .forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
-from .models import AltPhone, Lead, LeadList
-from .resources import LeadResource
-from .selectors import lead_search_filter
-from .services import lead_update
+from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
+from ..models import AltPhone, Lead, LeadList
+from ..resources import LeadResource
+from ..selectors import lead_search_filter
+from ..services import lead_update
+from .dashboard import dashboard_view
+from .filters import LeadStatusFilter, TimeZoneFilter
 
 
 class AltPhoneInline(admin.TabularInline):

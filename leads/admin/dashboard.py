@@ -7,8 +7,8 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from .charts import loads_chart
-from .selectors import (
+from ..charts import loads_chart
+from ..selectors import (
     api_rejection_rates,
     duplicate_reviews_pending_count,
     import_jobs_recent,

@@ -11,16 +11,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import DuplicateReview, Lead
-from .review import (
+from ..models import DuplicateReview, Lead
+from ..review import (
     REVIEW_COPYABLE_FIELDS,
     DuplicateReviewRefused,
     ReviewAction,
     duplicate_review_resolve,
     duplicate_review_resolve_bulk,
 )
-from .rules import clean_gender, fit_to_column, parse_date_of_birth
-from .services import CUSTOM_PREFIX
+from ..rules import clean_gender, fit_to_column, parse_date_of_birth
+from ..services import CUSTOM_PREFIX
 
 # Refusals listed one by one after a bulk action; the rest are counted.
 BULK_REFUSALS_SHOWN = 20

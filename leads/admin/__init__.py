@@ -1,9 +1,6 @@
 from django.contrib import admin
 
-# The supervisors' screens, each in its own module (they register their admins).
-from . import admin_dnc, admin_leads, admin_lists, admin_review  # noqa: F401
-from .admin_filters import ApiFunctionFilter, ApiResultFilter
-from .models import (
+from ..models import (
     AltPhone,
     ApiLogEntry,
     ApiUserProfile,
@@ -15,6 +12,10 @@ from .models import (
     SystemSettings,
     UserGroup,
 )
+
+# The supervisors' screens, each in its own module (they register their admins).
+from . import dnc, leads, lists, review  # noqa: F401
+from .filters import ApiFunctionFilter, ApiResultFilter
 
 
 @admin.register(AltPhone)
@@ -115,4 +116,4 @@ class ApiLogEntryAdmin(admin.ModelAdmin):
         return False
 
 
-from . import admin_imports  # noqa: E402, F401  (import jobs, templates and the upload pages)
+from . import imports  # noqa: E402, F401  (import jobs, templates and the upload pages)

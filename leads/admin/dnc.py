@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 
-from .dnc import dnc_entry_clean, dnc_file_read, dnc_numbers_apply, dnc_text_decode
-from .forms import DncUploadForm
-from .models import DncNumber
-from .selectors import dnc_numbers_present
+from ..dnc import dnc_entry_clean, dnc_file_read, dnc_numbers_apply, dnc_text_decode
+from ..forms import DncUploadForm
+from ..models import DncNumber
+from ..selectors import dnc_numbers_present
 
 # Entries (and bad lines) listed on the confirmation page; the rest are counted.
 SHOWN = 200

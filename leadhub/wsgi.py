@@ -14,9 +14,22 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
 django_application = get_wsgi_application()
 
+from django.urls import URLPattern, get_resolver  # noqa: E402
+
 from leads.api.views import lmapi  # noqa: E402  (needs the apps loaded above)
 
-LEGACY_API_PATHS = frozenset({"/API/lmapi.php", "/vicidial/non_agent_api.php"})
+
+def legacy_api_paths() -> frozenset[str]:
+    """The paths the URL configuration routes to the legacy API view: declared once, in
+    leadhub/urls.py (plain top-level routes, as the legacy URLs are)."""
+    return frozenset(
+        "/" + str(pattern.pattern)
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLPattern) and pattern.callback is lmapi
+    )
+
+
+LEGACY_API_PATHS = legacy_api_paths()
 
 
 class LegacyApiHandler(WSGIHandler):

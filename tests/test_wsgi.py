@@ -51,3 +51,13 @@ def test_other_urls_go_through_the_middleware(db):
     assert status == "200 OK"
     # Set by XFrameOptionsMiddleware, which the legacy API's handler skips.
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_lean_handler_serves_exactly_the_urls_routed_to_the_api_view():
+    """The fast path takes its URLs from leadhub/urls.py, so a legacy URL added there is
+    served lean too, and no other URL ever is."""
+    from django.urls import reverse
+
+    from leadhub.wsgi import LEGACY_API_PATHS
+
+    assert {reverse("lmapi"), reverse("non_agent_api")} == LEGACY_API_PATHS

@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from .selectors import DayLoads
+from .statistics import DayLoads
 
 # Door -> (label, colour); colours distinguishable with the common colour-vision deficiencies.
 DOOR_SERIES = (

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..charts import loads_chart
-from ..selectors import (
+from ..statistics import (
     api_rejection_rates,
     duplicate_reviews_pending_count,
     import_jobs_recent,

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from ..custom_field_preview import custom_field_preview_rows
 from ..models import CustomFieldDefinition, LeadList
-from ..selectors import lead_lists_with_counts
+from ..statistics import lead_lists_with_counts
 
 
 class CustomFieldInline(admin.TabularInline):

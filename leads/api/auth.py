@@ -125,13 +125,8 @@ def _record_failure(profile: ApiUserProfile, now: datetime) -> None:
     )
 
 
-def _accepted(user, profile: ApiUserProfile, password: str, now: datetime) -> bool:
-    return (
-        user.is_active
-        and profile.user_level >= LOGIN_LEVEL_MIN
-        and not _locked(profile, now)
-        and password_matches(user, password)
-    )
+def _eligible(user, profile: ApiUserProfile) -> bool:
+    return user.is_active and profile.user_level >= LOGIN_LEVEL_MIN
 
 
 def _cache_key(username: str) -> tuple[str, str]:
@@ -176,28 +171,46 @@ def api_login(*, username: str, password: str, client_ip: str, now: datetime) ->
     GOOD needs the exact password (D6), user level 7 or more, an active user and no lock.
     Ten consecutive failures lock the user for 15 minutes after the latest one, and a source
     address with more than 50 failures in 15 minutes is refused as locked too (D7); a success
-    resets the count. Failures are counted under a row lock (per user) and by an atomic
-    upsert (per address), and the lock state is read from the database on every call, so the
-    counts and locks hold across workers and hosts. A remembered password check (D6) skips
-    the hash, never the lock. IP allow/deny lists apply after a good password (§2.1.5).
+    resets the count. The lock state is read from the database before the password is
+    looked at, on every call (a locked user's password is never checked, so no answer or
+    timing tells a right guess from a wrong one); failures are counted under a row lock (per
+    user) and by an atomic upsert (per address). So counts and locks hold across workers and
+    hosts, and a remembered password check (D6) skips the hash, never the lock. IP allow and
+    deny lists apply after a good password (contract §2.1.5).
     """
     user = api_user_get(username)
     profile = getattr(user, "api_profile", None) if user is not None else None
-    accepted = profile is not None and _accepted(user, profile, password, now)
-    gate = _gate(profile.pk if accepted else None, client_ip, now)
+    gate = _gate(profile.pk if profile is not None else None, client_ip, now)
     if gate.address_failures > IP_FAILURE_LIMIT:
         return Login(LoginResult.LOCK)
-    if accepted and not gate.user_locked:
-        return _succeed(profile, client_ip, now)
-    # Decide on the stored row, locked, never on a cached copy.
+    refused_hash = None
+    if profile is not None and not gate.user_locked and _eligible(user, profile):
+        if password_matches(user, password):
+            return _succeed(profile, client_ip, now)
+        refused_hash = user.password
+    return _login_on_stored_row(username, password, client_ip, now, refused_hash=refused_hash)
+
+
+def _login_on_stored_row(
+    username: str, password: str, client_ip: str, now: datetime, *, refused_hash: str | None
+) -> Login:
+    """Decide on the stored row, locked until commit, never on a cached copy: count the
+    failure, or accept when the cached copy was out of date. ``refused_hash`` is the stored
+    hash the password was already refused against (not hashed twice)."""
     config_cache.forget(_cache_key(username))
     profile = _load_profile_for_update(username) if username else None
     if profile is None:
         _count_ip_failure(client_ip, now)
         return Login(LoginResult.BAD)
-    if _accepted(profile.user, profile, password, now):
-        return _succeed(profile, client_ip, now)
+    user = profile.user
     locked = _locked(profile, now)
+    if (
+        not locked
+        and _eligible(user, profile)
+        and user.password != refused_hash
+        and password_matches(user, password)
+    ):
+        return _succeed(profile, client_ip, now)
     _record_failure(profile, now)
     _count_ip_failure(client_ip, now)
     return Login(LoginResult.LOCK if locked else LoginResult.BAD, profile)

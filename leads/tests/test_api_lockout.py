@@ -64,11 +64,12 @@ def test_a_locked_users_guesses_are_not_checked_so_a_right_one_cannot_be_told(cl
 
 
 def test_a_success_never_clears_a_lock_written_since_it_was_read(client, caller):
-    """The success stamp (failed count back to 0) is conditional on the stored row."""
+    """A success from a new address stamps the row (failed count back to 0), never over a
+    lock another worker wrote."""
     assert add_lead(client, "7275550004").content.startswith(b"SUCCESS")
     _lock_elsewhere(caller)
 
-    add_lead(client, "7275550005")
+    add_lead(client, "7275550005", REMOTE_ADDR="192.0.2.77")
 
     profile = ApiUserProfile.objects.get(user=caller)
     assert profile.failed_login_count == LOCK_AFTER_FAILURES

@@ -191,16 +191,16 @@ if LMAPI_WIRE_PROFILE not in {"documented", "vicidial"}:
 # D6: how long a successful API password check is remembered.
 LMAPI_AUTH_CACHE_SECONDS = int(os.environ.get("LMAPI_AUTH_CACHE_SECONDS", "300"))
 
-
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
 # "127.0.0.1,10.0.0.0/8"). The client address used by IP lists, lockouts and the API log is
 # then the right-most forwarded address that is not one of them (leadhub/client_address.py).
 # Empty (the default): the connection's own address, and X-Forwarded-For is ignored.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-try:
-    [ipaddress.ip_network(entry, strict=False) for entry in TRUSTED_PROXIES]
-except ValueError as error:
-    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
 
 # D7 for the admin's login page (django-axes, counted in the database, so every worker and
 # host sees the same counts): ADMIN_LOGIN_FAILURE_LIMIT failures for one user name, or from

@@ -4,7 +4,9 @@ Every value a deployment changes comes from an environment variable; the default
 working development setup on SQLite under ``var/``.
 """
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "campaigns",
     "leads",
     "callbacks",
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadhub.urls"
@@ -134,6 +139,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes checks and counts every password login (the admin's) before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -180,6 +190,27 @@ if LMAPI_WIRE_PROFILE not in {"documented", "vicidial"}:
     raise ImproperlyConfigured("LMAPI_WIRE_PROFILE must be 'documented' or 'vicidial'")
 # D6: how long a successful API password check is remembered.
 LMAPI_AUTH_CACHE_SECONDS = int(os.environ.get("LMAPI_AUTH_CACHE_SECONDS", "300"))
+
+# Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+# "127.0.0.1,10.0.0.0/8"). The client address used by IP lists, lockouts and the API log is
+# then the right-most forwarded address that is not one of them (leadhub/client_address.py).
+# Empty (the default): the connection's own address, and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+
+# D7 for the admin's login page (django-axes, counted in the database, so every worker and
+# host sees the same counts): ADMIN_LOGIN_FAILURE_LIMIT failures for one user name, or from
+# one address, lock further attempts for ADMIN_LOGIN_LOCK_MINUTES; a success resets them.
+AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ADMIN_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "leadhub.client_address.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Background tasks (spreadsheet imports): Django's Tasks API backport with the database backend;
 # `manage.py db_worker` runs them (README, "Imports and the worker").

@@ -10,12 +10,15 @@ On PostgreSQL these statements run as server-side prepared statements (see ``cur
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import CharField, DateField, Field, Model, TextField
+
+from .models import ApiUserProfile, LoginFailureMinute
 
 
 @contextmanager
@@ -149,3 +152,62 @@ def insert_rows(model: type[Model], rows: Sequence[Mapping[str, object]]) -> Non
         params += plan.values([row[f.attname] for f in plan.fields], db)
     with cursor() as c:
         c.execute(f"{head} VALUES {', '.join([values] * len(rows))}", params)
+
+
+@dataclass(frozen=True)
+class LoginGate:
+    """What the database says of one login attempt's user and address (D7)."""
+
+    user_locked: bool
+    address_failures: int
+
+
+@cache
+def _login_gate_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    profiles = quote(ApiUserProfile._meta.db_table)
+    failures = quote(LoginFailureMinute._meta.db_table)
+    # Two scalar subqueries, one round trip; valid on SQLite, PostgreSQL and MariaDB alike.
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {profiles} WHERE id = %s AND failed_login_count >= %s"
+        f" AND last_login_date > %s),"
+        f" (SELECT COALESCE(SUM(failures), 0) FROM {failures} WHERE address = %s AND minute >= %s)"
+    )
+
+
+def login_gate(
+    *,
+    profile_id: int | None,
+    lock_after: int,
+    locked_since: datetime,
+    address: str,
+    since: datetime,
+) -> LoginGate:
+    """Whether the profile has ``lock_after`` failures, the latest after ``locked_since``,
+    and how many failed logins came from ``address`` in the minutes from ``since`` on."""
+    db = connections[DEFAULT_DB_ALIAS]
+    adapt = db.ops.adapt_datetimefield_value
+    params = [profile_id, lock_after, adapt(locked_since), address, adapt(since)]
+    with cursor() as c:
+        c.execute(_login_gate_sql(db.vendor), params)
+        locked, failures = c.fetchone()
+    return LoginGate(user_locked=bool(locked), address_failures=int(failures))
+
+
+@cache
+def _login_failure_add_sql(vendor: str) -> str:
+    table = connection.ops.quote_name(LoginFailureMinute._meta.db_table)
+    insert = f"INSERT INTO {table} (address, minute, failures) VALUES (%s, %s, 1)"
+    if vendor == "mysql":
+        return insert + " ON DUPLICATE KEY UPDATE failures = failures + 1"
+    return insert + f" ON CONFLICT (address, minute) DO UPDATE SET failures = {table}.failures + 1"
+
+
+def login_failure_add(*, address: str, minute: datetime) -> None:
+    """Count one failed login of ``address`` in ``minute``: one atomic upsert, so concurrent
+    failures on any worker or host each count."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with cursor() as c:
+        c.execute(
+            _login_failure_add_sql(db.vendor), [address, db.ops.adapt_datetimefield_value(minute)]
+        )

@@ -1,4 +1,9 @@
-"""The number of SQL queries of one add_lead request is pinned (issue 3: at most 6 per simple add).
+"""The number of SQL queries of one add_lead request is pinned: at most 7 per simple add.
+
+Issue 3 set 6 (BEGIN, dedupe lock, duplicate lookup, lead, API log, COMMIT); D7's lockouts
+add one, the login gate (the user's lock and the address's failures, read from the database
+before the password is looked at, so a lock written by any worker holds at once). It cannot
+ride on a later statement: the password must not be checked while locked (issue 10).
 
 Requests are warm: one request before the measured one fills the configuration and password
 caches, as in a running server; the measured one adds a phone number never seen before. The
@@ -13,7 +18,7 @@ from callbacks.models import Callback
 from campaigns.models import HopperEntry
 
 ENDPOINT = "/API/lmapi.php"
-SIMPLE_ADD_MAX_QUERIES = 6
+SIMPLE_ADD_MAX_QUERIES = 7
 # The full mix adds exactly three statements to a simple add, on every backend: the system DNC
 # lookup, the hopper insert and the callback insert.
 FULL_MIX_MAX_QUERIES = SIMPLE_ADD_MAX_QUERIES + 3
@@ -41,7 +46,7 @@ def _add(client, options: dict[str, str]) -> list[str]:
     return lines
 
 
-def test_simple_add_needs_at_most_six_queries(client, demo, django_assert_max_num_queries):
+def test_simple_add_needs_at_most_seven_queries(client, demo, django_assert_max_num_queries):
     _add(client, SIMPLE)
 
     with django_assert_max_num_queries(SIMPLE_ADD_MAX_QUERIES):

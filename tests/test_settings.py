@@ -56,3 +56,10 @@ def test_check_deploy_flags_the_development_secret_key():
     result = check_deploy(env)
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+def test_a_malformed_trusted_proxy_stops_the_start():
+    """TRUSTED_PROXIES is checked at start: a typo must not silently trust nobody (or all)."""
+    result = check_deploy({**production_env(), "TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.300"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr

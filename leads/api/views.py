@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from leadhub.client_address import client_address
+
 from .. import fastsql
 from ..models import ApiLogEntry
 from ..outcomes import LeadInput
@@ -71,7 +73,7 @@ def lmapi(request: HttpRequest) -> HttpResponse:
         function=function,
         user=clean_value("user", params.get("user", ""), non_latin=non_latin),
         source=clean_value("source", params.get("source", ""), non_latin=non_latin),
-        client_ip=request.META.get("REMOTE_ADDR", "") or "",
+        client_ip=client_address(request),
         non_latin=non_latin,
         now=now,
     )

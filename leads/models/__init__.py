@@ -1,6 +1,14 @@
 """Lead data: lists, leads, alt phones, custom fields, DNC, reference tables and API access."""
 
-from .access import ApiLogEntry, ApiUserProfile, IpList, IpListEntry, SystemSettings, UserGroup
+from .access import (
+    ApiLogEntry,
+    ApiUserProfile,
+    IpList,
+    IpListEntry,
+    LoginFailureMinute,
+    SystemSettings,
+    UserGroup,
+)
 from .imports import DuplicateReview, ImportJob, ImportTemplate
 from .lead import AltPhone, DedupeLock, DncNumber, Lead
 from .lists import CustomFieldDefinition, LeadList
@@ -20,6 +28,7 @@ __all__ = [
     "IpListEntry",
     "Lead",
     "LeadList",
+    "LoginFailureMinute",
     "NanpaPrefix",
     "PhoneCode",
     "PostalCode",

@@ -121,6 +121,27 @@ class ApiUserProfile(models.Model):
         return ALL_FUNCTIONS in text or f" {function} " in text
 
 
+class LoginFailureMinute(models.Model):
+    """Failed API logins from one client address within one minute (D7's per-address limit).
+
+    Counted in the database, so every worker and host shares the count; rows older than the
+    limit's window are deleted as new failures arrive.
+    """
+
+    address = models.CharField(max_length=45)
+    minute = models.DateTimeField(db_index=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "login failures of an address in a minute"
+        constraints = [
+            models.UniqueConstraint(fields=["address", "minute"], name="uniq_login_failure_minute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.minute:%Y-%m-%d %H:%M}: {self.failures}"
+
+
 class SystemSettings(models.Model):
     """System-wide switches (one row)."""
 

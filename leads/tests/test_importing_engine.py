@@ -2,7 +2,6 @@
 file, cancel and resume after a killed worker, and the queries per batch."""
 
 import csv
-import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -500,6 +499,49 @@ def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
     assert stored.custom_values == {"note": "a b \\ c"}
 
 
+@pytest.mark.parametrize("check", ["DUPLIST", "DUPSYS", "DUPTITLEALTPHONELIST"])
+def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
+    tmp_path, target, monkeypatch, check
+):
+    """The store re-runs the duplicate checks under the API's locks: a lead another door
+    stored after the batch was checked turns the row into a counted, written duplicate_db
+    (and into a review row), and the phone is stored once."""
+    other = LeadListFactory(list_id=5002, campaign=target.campaign)
+    rows = [row(f"72755500{n:02d}", title="Dr", alt=f"81355500{n:02d}") for n in range(4)]
+    job = make_job(
+        tmp_path,
+        rows,
+        list_id=target.list_id,
+        options={"duplicate_check": check, "review_duplicates": True},
+    )
+    check_batch = RowChecker.check
+    racing = {}
+
+    def check_then_race(self, batch, *, now):
+        results = check_batch(self, batch, now=now)
+        if not racing:  # the first batch only
+            in_list = other.list_id if check == "DUPSYS" else target.list_id
+            racing["lead"] = LeadFactory(
+                list_id=in_list, phone_number="7275550001", title="DR ", alt_phone="8135550001"
+            )
+        return results
+
+    monkeypatch.setattr(RowChecker, "check", check_then_race)
+    job = run(job, batch_rows=2)
+
+    lead = racing["lead"]
+    assert job.counts["added"] == 3 and job.counts["duplicate_db"] == 1
+    lines = result_lines(job)
+    assert lines[1][1:4] == [
+        "duplicate_db",
+        f"{check}: lead {lead.lead_id} in list {lead.list_id}",
+        "",
+    ]
+    assert Lead.objects.filter(phone_number="7275550001").count() == 1
+    review = DuplicateReview.objects.get(import_job=job)
+    assert (review.row_number, review.existing_lead_id) == (3, lead.lead_id)
+
+
 # --- the result files ---------------------------------------------------------------------
 
 
@@ -629,9 +671,11 @@ def test_an_older_run_stops_when_another_claims_the_job(tmp_path, target):
 
 # Per batch: the lookups (system DNC, campaign DNC, the duplicate check; on PostgreSQL inside
 # a savepoint with SET LOCAL), then the store's transaction (savepoint, lock the job, update
-# it, release) around the inserts. Per run: claim, start, read the job, the settings, the
-# result file's name; done, refresh; the phone-code table and the list, loaded once.
+# it, release) around the dedupe lock, the re-check of the duplicate check and the inserts.
+# Per run: claim, start, read the job, the settings, the result file's name; done, refresh;
+# the phone-code table and the list, loaded once.
 LOOKUP_QUERIES = 3
+RECHECK_QUERIES = 1
 STORE_QUERIES = 4
 QUERIES_PER_RUN = 9
 
@@ -654,17 +698,12 @@ def test_queries_per_batch_do_not_grow_with_rows(
     )
     job = jobs.import_job_start_import(job=job, background=False)
     RowChecker(job)  # warm the configuration caches, as a running worker has them
-    # PostgreSQL: SET LOCAL in a savepoint; reserve the ids, COPY the leads and the hopper
-    # rows. Elsewhere bulk inserts, which SQLite splits (at most 999 parameters a statement).
-    hopper_fields = HopperEntry._meta.concrete_fields
-    if connection.vendor == "postgresql":
-        extra, inserts = 3, 3
-    else:
-        fields = Lead._meta.concrete_fields
-        extra = 0
-        inserts = math.ceil(120 / connection.ops.bulk_batch_size(fields, [None] * 120))
-        inserts += math.ceil(120 / connection.ops.bulk_batch_size(hopper_fields, [None] * 120))
-    per_batch = LOOKUP_QUERIES + extra + STORE_QUERIES + inserts
+    # PostgreSQL: SET LOCAL in a savepoint, the dedupe lock and SET LOCAL in the store;
+    # reserve the ids, COPY the leads and the hopper rows. SQLite (its write lock is the
+    # dedupe lock): reserve the ids, insert the leads, insert the hopper rows. MariaDB: the
+    # dedupe lock; insert the leads (returning their ids), insert the hopper rows.
+    extra, inserts = {"postgresql": (5, 3), "sqlite": (0, 3)}.get(connection.vendor, (1, 2))
+    per_batch = LOOKUP_QUERIES + RECHECK_QUERIES + extra + STORE_QUERIES + inserts
     with django_assert_max_num_queries(2 * per_batch + QUERIES_PER_RUN):
         job = engine.import_run(job, batch_rows=120)
     assert job.counts["added"] == 240

@@ -2,7 +2,7 @@
 
 import zlib
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -44,13 +44,24 @@ def lead_lock_keys(
     """The keys a lead's duplicate check locks before it looks, and a store of that lead
     locks before it inserts: every door (the API's add, the importer's batches) takes these,
     so a check and a concurrent insert of a matching lead run one after the other."""
-    kinds = {check.kind for check in policy.checks}
+    kinds = _kinds(policy)
     keys = [phone_lock_key(phone)]
     if "PHONE_ALT" in kinds and alt_phone and alt_phone != phone:
         keys.append(phone_lock_key(alt_phone))
     if "TITLE_ALT" in kinds:
         keys.append(f"title-alt:{title.rstrip().lower()}|{alt_phone.rstrip().lower()}")
     return keys
+
+
+@lru_cache(maxsize=64)
+def _kinds(policy: "DuplicatePolicy") -> frozenset[str]:
+    return frozenset(check.kind for check in policy.checks)
+
+
+def dedupe_locks_taken() -> bool:
+    """Whether ``dedupe_lock`` locks anything on this backend (SQLite's writers already run
+    one at a time)."""
+    return connection.vendor != "sqlite"
 
 
 def _lock_sql(vendor: str, count: int) -> str:
@@ -101,7 +112,7 @@ def dedupe_lock(keys: Iterable[str], *, cursor=None) -> None:
     thread); by default the lock is taken on Django's connection.
     """
     vendor = connection.vendor
-    if vendor == "sqlite":
+    if not dedupe_locks_taken():
         return
     key_of = _advisory_key if vendor == "postgresql" else bucket_for
     values = sorted({key_of(key) for key in keys})

@@ -39,7 +39,7 @@ from django.db.models.lookups import In
 
 from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_get, dnc_patterns
-from leads.locking import lead_lock_keys
+from leads.locking import dedupe_locks_taken, lead_lock_keys
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
 from leads.outcomes import DuplicateCheck, DuplicatePolicy
@@ -234,6 +234,9 @@ class RowChecker:
         self._states: dict[tuple[str, str], str] = {}
         self._area_known: dict[tuple[str, str], bool] = {}
         self._tz: dict[tuple, Decimal | None] = {}
+        # The hour _tz holds offsets for: an offset depends on the moment only through
+        # daylight saving time, whose switches fall on the hour.
+        self._tz_hour: datetime | None = None
         self._custom_plan: dict[int, list | None] = {}
 
     # --- one row, no queries -------------------------------------------------------------
@@ -320,6 +323,10 @@ class RowChecker:
     def check(self, cleaned: list[RowResult], *, now: datetime) -> list[RowResult]:
         """Check cleaned rows in file order. Rows that pass are ``ADDED`` with their time
         zone; the caller inserts them. Makes at most one query per enabled check."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if hour != self._tz_hour:
+            self._tz.clear()
+            self._tz_hour = hour
         results = [self._classify(result) for result in cleaned]
         valid = [r for r in results if r.outcome is Outcome.ADDED]
         if self.nanpa_check and valid:
@@ -507,9 +514,10 @@ class RowChecker:
     # --- the re-check under the locks ------------------------------------------------------
 
     def lock_keys(self, added: list[RowResult]) -> list[str]:
-        """The dedupe-lock keys of rows about to be stored, as the API's add takes them (none
-        without a duplicate check)."""
-        if not self.policy.checks:
+        """The dedupe-lock keys of rows about to be stored (or cleaned rows about to be
+        checked), as the API's add takes them; none without a duplicate check, or where the
+        backend takes no such lock."""
+        if not self.policy.checks or not dedupe_locks_taken():
             return []
         keys = set()
         for r in added:
@@ -542,16 +550,14 @@ class RowChecker:
         """Reject the rows of ``added`` that the re-check's rows show to be duplicates now;
         returns how many. Pure computation (runs in the store's thread on PostgreSQL)."""
         demoted = 0
-        indexed = [
-            (
-                recheck.check,
-                self._index_duplicates(recheck.check, rows, recheck.campaign_of, None)[0],
-            )
-            for recheck, rows in found
-        ]
+        indexed = []
+        for recheck, rows in found:
+            check = recheck.check
+            older, _ = self._index_duplicates(check, rows, recheck.campaign_of, None)
+            indexed.append((check, check.kind, check.scope, older))
         for result in added:
-            for check, older in indexed:
-                keys = self._keys(check.kind, check.scope, result, incoming=True)
+            for check, kind, scope, older in indexed:
+                keys = self._keys(kind, scope, result, incoming=True)
                 hit = older.get(keys[0]) if keys else None
                 if hit is not None:
                     self._reject_as_db_duplicate(result, check, hit)

@@ -27,13 +27,13 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
 import python_calamine
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from leads.models import ImportJob
@@ -46,7 +46,7 @@ from .checks import (
     prefer_index_lookups,
 )
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
-from .stores import Cancelled, CopyStore, InsertStore, JobLost
+from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def import_dry_run(
         checker = RowChecker(job)
         _, rows = job_rows(job, start_row=0)
         while batch := list(islice(rows, batch_rows)):
-            with _lookup_transaction():
+            with lookup_transaction():
                 prefer_index_lookups()
                 results = checker.check_batch(batch, now=timezone.now())
             for result in results:
@@ -211,12 +211,8 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         upcoming, unreadable = _read_batch(rows, batch_rows)
         batch = checker.clean(upcoming)
         while batch:
-            now = timezone.now()
-            with _lookup_transaction():
-                prefer_index_lookups()
-                results = checker.check(batch, now=now)
-            rows_done += len(results)
-            committed = store.put(results, now=now, rows_done=rows_done)
+            rows_done += len(batch)
+            results, committed = store.check_and_put(batch, now=timezone.now(), rows_done=rows_done)
             if checker.first_lead_id is None:
                 checker.first_lead_id = min(
                     (r.lead_id for r in results if r.lead_id is not None), default=None
@@ -256,12 +252,6 @@ def _read_batch(rows: Iterator, size: int) -> tuple[list, UnreadableFile | None]
         return list(islice(rows, size)), None
     except UnreadableFile as error:
         return [], error
-
-
-def _lookup_transaction():
-    # PostgreSQL: SET LOCAL needs a transaction. Elsewhere none is needed, and SQLite's would
-    # hold the write lock while the checks read.
-    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
 
 
 def _restore(checker: RowChecker, path: Path) -> int | None:

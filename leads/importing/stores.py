@@ -4,11 +4,13 @@ A batch's transaction, on every backend (``_Store._store``):
 
 1. lock the job's row; stop when another run owns the job (``JobLost``) or a cancel is asked
    (``Cancelled``, nothing but the status is written);
-2. take the dedupe locks the API's add takes (``locking.lead_lock_keys``) on the keys of every
-   row about to be inserted, in one statement, in sorted order (no deadlock with the API or
+2. take the dedupe locks the API's add takes (``locking.lead_lock_keys``) on the keys of the
+   rows that may be inserted, in one statement, in sorted order (no deadlock with the API or
    another import); SQLite's IMMEDIATE transaction already runs writers one at a time;
-3. re-run the batch's database duplicate checks under those locks (one statement per check)
-   and turn the rows that became duplicates meanwhile into ``duplicate_db``;
+3. check the batch under those locks: SQLite and MariaDB run its checks there; PostgreSQL,
+   which checks batch k+1 while its store thread stores batch k, re-runs the batch's database
+   duplicate checks there (one statement per check) and turns the rows that became
+   duplicates meanwhile into ``duplicate_db``;
 4. insert the leads, hopper rows and review rows; write the batch's result lines (fsynced);
    update the job's counts and progress; commit.
 
@@ -23,6 +25,7 @@ rows (``InsertStore``). Both give the values of ``services.lead_build`` (``LeadR
 import json
 import re
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from datetime import date, datetime
 
 from django.db import connection, transaction
@@ -48,7 +51,7 @@ from leads.selectors import list_get
 from leads.services import LeadActor, lead_build
 from leads.timezones import UNKNOWN
 
-from .checks import DIGIT_FIELDS, Outcome, Recheck, RowChecker, RowResult
+from .checks import DIGIT_FIELDS, Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
 
 Status = ImportJob.Status
 
@@ -104,8 +107,20 @@ class _Store:
         return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
 
     def _store(self, cursor, results, added, keys, rechecks, rows_done, insert) -> bool:
-        """One batch's transaction (see the module docstring); True when it found a cancel
-        request. ``insert(cursor, still_added)`` stores the leads and sets their ids."""
+        """One batch's transaction for rows checked before it (see the module docstring);
+        True when it found a cancel request. ``insert(cursor, still_added)`` stores the
+        leads and sets their ids."""
+        if self._claim(cursor):
+            return True
+        if keys:
+            dedupe_lock(keys, cursor=cursor)
+        if rechecks:
+            self._recheck(cursor, added, rechecks)
+        self._write(cursor, results, added, rows_done, insert)
+        return False
+
+    def _claim(self, cursor) -> bool:
+        """Lock the job's row; True (and the job CANCELLED) when a cancel is asked."""
         status, owner, cancel = fastsql.import_job_lock(cursor, ImportJob, self.job.pk)
         if status != Status.RUNNING or owner != self.run_id:
             raise JobLost
@@ -116,11 +131,9 @@ class _Store:
                 self.job.pk,
                 {"status": Status.CANCELLED, "finished_at": timezone.now()},
             )
-            return True
-        if keys:
-            dedupe_lock(keys, cursor=cursor)
-        if rechecks:
-            self._recheck(cursor, added, rechecks)
+        return cancel
+
+    def _write(self, cursor, results, added, rows_done, insert) -> None:
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
         if self.hopper and still:
@@ -138,7 +151,6 @@ class _Store:
             "updated_at": timezone.now(),
         }
         fastsql.row_update(cursor, ImportJob, self.job.pk, progress)
-        return False
 
     def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
         if connection.vendor == "postgresql":
@@ -200,11 +212,16 @@ class _Store:
 
 
 class InsertStore(_Store):
-    """SQLite and MariaDB: one prepared INSERT over the batch's rows, in the caller's thread.
-    SQLite numbers the leads itself (inside its write lock); MariaDB's INSERT returns them."""
+    """SQLite and MariaDB: the batch is checked inside its store's transaction, after the
+    dedupe locks on the keys of all its rows (SQLite: inside its write lock), so nothing can
+    come between the check and the insert and no re-check is needed. The leads are stored
+    with one prepared INSERT over the batch's rows, in the caller's thread: SQLite numbers
+    them itself (inside its write lock); MariaDB's INSERT returns their ids."""
 
-    def put(self, results: list[RowResult], *, now: datetime, rows_done: int) -> list[int]:
-        added, keys, rechecks = self._prepare(results, now)
+    def check_and_put(
+        self, cleaned: list[RowResult], *, now: datetime, rows_done: int
+    ) -> tuple[list[RowResult], list[int]]:
+        """Check and store a batch of cleaned rows; (its results, the committed row counts)."""
         rows = LeadRows(mapped=self.mapped, actor=self.actor, now=now, copy=False)
 
         def insert(cursor, still: list[RowResult]) -> None:
@@ -223,10 +240,15 @@ class InsertStore(_Store):
                     result.lead_id = lead_id
 
         with transaction.atomic(), connection.cursor() as cursor:
-            cancelled = self._store(cursor, results, added, keys, rechecks, rows_done, insert)
+            cancelled = self._claim(cursor)
+            if not cancelled:
+                dedupe_lock(self.checker.lock_keys(cleaned), cursor=cursor)
+                results = self.checker.check(cleaned, now=now)
+                added = [r for r in results if r.outcome is Outcome.ADDED]
+                self._write(cursor, results, added, rows_done, insert)
         if cancelled:
             raise Cancelled
-        return [len(results)]
+        return results, [len(results)]
 
 
 class CopyStore(_Store):
@@ -246,6 +268,16 @@ class CopyStore(_Store):
             self.own_connection = connection.get_new_connection(connection.get_connection_params())
             self.own_connection.autocommit = True
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
+
+    def check_and_put(
+        self, cleaned: list[RowResult], *, now: datetime, rows_done: int
+    ) -> tuple[list[RowResult], list[int]]:
+        """Check a batch of cleaned rows, then hand it to the store's thread; (its results,
+        the row counts of the batches committed meanwhile)."""
+        with lookup_transaction():
+            prefer_index_lookups()
+            results = self.checker.check(cleaned, now=now)
+        return results, self.put(results, now=now, rows_done=rows_done)
 
     def put(self, results: list[RowResult], *, now: datetime, rows_done: int) -> list[int]:
         added, keys, rechecks = self._prepare(results, now)
@@ -303,6 +335,12 @@ class CopyStore(_Store):
                 for obj in objects
             ]
             fastsql.rows_copy(cursor, model, [f.column for f in fields], lines)
+
+
+def lookup_transaction():
+    """The transaction a batch's lookups run in: PostgreSQL's SET LOCAL needs one. Elsewhere
+    none is needed, and SQLite's would hold the write lock while the checks read."""
+    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
 
 
 class LeadRows:

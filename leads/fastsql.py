@@ -261,3 +261,10 @@ def row_update(cursor, model: type[Model], pk: object, values: Mapping[str, obje
         f"WHERE {quote(model._meta.pk.column)} = %s",
         [*params, pk],
     )
+
+
+def index_scans_prefer(cursor) -> None:
+    """PostgreSQL: make the rest of the transaction look rows up by index rather than scan a
+    table whose statistics an import has made stale (see checks.prefer_index_lookups)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL enable_seqscan = off")

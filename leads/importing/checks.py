@@ -39,6 +39,7 @@ from django.db.models.lookups import In
 
 from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_get, dnc_patterns
+from leads import fastsql
 from leads.locking import dedupe_locks_taken, lead_lock_keys
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
@@ -714,7 +715,7 @@ def prefer_index_lookups() -> None:
     """
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            fastsql.index_scans_prefer(cursor)
 
 
 def _ci_in(column: str, values: set[str]) -> Lookup:

@@ -22,11 +22,9 @@ batch k+1 (``CopyStore``). SQLite and MariaDB insert with one prepared statement
 rows (``InsertStore``). Both give the values of ``services.lead_build`` (``LeadRows``).
 """
 
-import json
-import re
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,23 +33,15 @@ from campaigns.models import HopperEntry
 from leads import fastsql
 from leads.locking import dedupe_lock
 from leads.models import DuplicateReview, ImportJob, Lead
-from leads.outcomes import LeadInput
 from leads.rules import (
-    LEAD_TEXT_FIELDS,
-    RANK_MAX,
     clamp_hopper_priority,
-    clamp_int,
-    clean_gender,
-    clean_value,
     fit_to_column,
-    lead_column_width,
-    parse_date_of_birth,
 )
 from leads.selectors import list_get
-from leads.services import LeadActor, lead_build
-from leads.timezones import UNKNOWN
+from leads.services import LeadActor
 
-from .checks import DIGIT_FIELDS, Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
+from .checks import Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
+from .lead_rows import LeadRows, copy_text
 
 Status = ImportJob.Status
 
@@ -100,25 +90,6 @@ class _Store:
     def close(self) -> None:
         pass
 
-    def _prepare(self, results: list[RowResult], now: datetime):
-        """What the transaction needs, computed before it: the rows to insert, their lock
-        keys and the re-check's statements."""
-        added = [r for r in results if r.outcome is Outcome.ADDED]
-        return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
-
-    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert) -> bool:
-        """One batch's transaction for rows checked before it (see the module docstring);
-        True when it found a cancel request. ``insert(cursor, still_added)`` stores the
-        leads and sets their ids."""
-        if self._claim(cursor):
-            return True
-        if keys:
-            dedupe_lock(keys, cursor=cursor)
-        if rechecks:
-            self._recheck(cursor, added, rechecks)
-        self._write(cursor, results, added, rows_done, insert)
-        return False
-
     def _claim(self, cursor) -> bool:
         """Lock the job's row; True (and the job CANCELLED) when a cancel is asked."""
         status, owner, cancel = fastsql.import_job_lock(cursor, ImportJob, self.job.pk)
@@ -151,16 +122,6 @@ class _Store:
             "updated_at": timezone.now(),
         }
         fastsql.row_update(cursor, ImportJob, self.job.pk, progress)
-
-    def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
-        if connection.vendor == "postgresql":
-            # As prefer_index_lookups(): the batch's phones are looked up by index.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        found = []
-        for recheck in rechecks:
-            cursor.execute(recheck.sql, recheck.params)
-            found.append((recheck, cursor.fetchall()))
-        self.checker.demote(added, found)
 
     def _insert_objects(self, cursor, model, objects: list) -> None:
         if objects:
@@ -323,6 +284,33 @@ class CopyStore(_Store):
             self.pool.shutdown()
             self.own_connection.close()
 
+    def _prepare(self, results: list[RowResult], now: datetime):
+        """What the transaction needs, computed before it: the rows to insert, their lock
+        keys and the re-check's statements."""
+        added = [r for r in results if r.outcome is Outcome.ADDED]
+        return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
+
+    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert) -> bool:
+        """One batch's transaction for rows checked before it (see the module docstring);
+        True when it found a cancel request. ``insert(cursor, still_added)`` stores the
+        leads and sets their ids."""
+        if self._claim(cursor):
+            return True
+        if keys:
+            dedupe_lock(keys, cursor=cursor)
+        if rechecks:
+            self._recheck(cursor, added, rechecks)
+        self._write(cursor, results, added, rows_done, insert)
+        return False
+
+    def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
+        fastsql.index_scans_prefer(cursor)  # as prefer_index_lookups()
+        found = []
+        for recheck in rechecks:
+            cursor.execute(recheck.sql, recheck.params)
+            found.append((recheck, cursor.fetchall()))
+        self.checker.demote(added, found)
+
     def _store_on_own_connection(self, *work) -> bool:
         with self.own_connection.transaction(), self.own_connection.cursor() as cursor:
             return self._store(cursor, *work)
@@ -341,113 +329,3 @@ def lookup_transaction():
     """The transaction a batch's lookups run in: PostgreSQL's SET LOCAL needs one. Elsewhere
     none is needed, and SQLite's would hold the write lock while the checks read."""
     return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-
-
-class LeadRows:
-    """Rows of the leads table with the values ``services.lead_build`` gives (a test compares
-    them): COPY text lines (``copy=True``) or parameter rows for an INSERT. Its output for an
-    empty lead supplies the constant columns; the mapped fields go through the same rules
-    (column widths, gender, date of birth, rank)."""
-
-    def __init__(self, *, mapped: set[str], actor: LeadActor, now: datetime, copy: bool) -> None:
-        fields = Lead._meta.concrete_fields
-        self.columns = [f.column for f in fields]
-        empty, _ = lead_build(
-            LeadInput(values={}),
-            list_id=0,
-            phone_code="",
-            state="",
-            gmt=UNKNOWN,
-            status="NEW",
-            actor=actor,
-            now=now,
-            entry_list_id=0,
-            custom_values=None,
-        )
-        empty.modify_date = now  # auto_now, set by save()
-        self.copy = copy
-        self.fields = {f.attname: f for f in fields}
-        self.template = [self._render(f.attname, getattr(empty, f.attname)) for f in fields]
-        self.at = {f.attname: i for i, f in enumerate(fields)}
-        self.text = [
-            (name, self.at[name], lead_column_width(name), copy and _may_hold_copy_specials(name))
-            for name in LEAD_TEXT_FIELDS
-            if name in mapped and name not in ("phone_code", "state", "gender")
-        ]
-        self.extra = [name for name in ("gender", "date_of_birth", "rank") if name in mapped]
-        # Few distinct values: each is rendered once.
-        self.rendered: dict[tuple[str, object], object] = {}
-
-    def _render(self, name: str, value: object) -> object:
-        if self.copy:
-            return copy_text(value)
-        return self.fields[name].get_db_prep_save(value, connection)
-
-    def line(self, r: RowResult) -> str:
-        """The row as a line of COPY's text format (``copy=True``), newline included."""
-        return "\t".join(self.row(r)) + "\n"
-
-    def row(self, r: RowResult) -> list:
-        out = self.template.copy()
-        at, values = self.at, r.values
-        for name, index, width, special in self.text:
-            text = values[name]
-            if len(text) > width:
-                text = fit_to_column(name, text)[0]
-            if special and _COPY_SPECIAL.search(text):
-                text = text.translate(_COPY_ESCAPES)
-            out[index] = text
-        out[at["phone_code"]] = self._fitted("phone_code", r.phone_code)
-        out[at["state"]] = self._fitted("state", r.state)
-        gmt = self.rendered.get(("gmt", r.gmt))
-        if gmt is None:
-            gmt = self.rendered["gmt", r.gmt] = self._render("gmt_offset_now", r.gmt)
-        for name in self.extra:
-            if name == "gender":
-                value = fit_to_column(name, clean_gender(values[name]))[0]
-            elif name == "date_of_birth":
-                value = parse_date_of_birth(values[name])
-            else:
-                value = min(clamp_int(values[name], default=0), RANK_MAX)
-            out[at[name]] = self._render(name, value)
-        copy = self.copy
-        out[at["lead_id"]] = str(r.lead_id) if copy else r.lead_id
-        out[at["list_id"]] = str(r.list_id) if copy else r.list_id
-        out[at["gmt_offset_now"]] = gmt
-        if r.custom is not None:
-            out[at["entry_list_id"]] = str(r.list_id) if copy else r.list_id
-            out[at["custom_values"]] = self._render("custom_values", r.custom)
-        return out
-
-    def _fitted(self, name: str, value: str):
-        text = self.rendered.get((name, value))
-        if text is None:
-            text = self.rendered[name, value] = self._render(name, fit_to_column(name, value)[0])
-        return text
-
-
-def _may_hold_copy_specials(name: str) -> bool:
-    """Whether a cleaned value of this field can hold a character COPY escapes (free text);
-    the filters of the others remove them all."""
-    if name in DIGIT_FIELDS:
-        return False
-    return any(clean_value(name, "\\\t\n\r", non_latin=flag) for flag in (False, True))
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-
-
-def copy_text(value: object) -> str:
-    """A value in PostgreSQL COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):  # datetime too
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value).translate(_COPY_ESCAPES)
-    return str(value)

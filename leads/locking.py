@@ -14,22 +14,25 @@ if TYPE_CHECKING:
     from .outcomes import DuplicatePolicy
 
 BUCKETS = 1 << 16
-# PostgreSQL advisory locks take two int4 keys: this one names LeadHub's lock space ("LH").
+# PostgreSQL advisory locks take two int4 keys: this one names LeadHub's lock space ("LH"),
 ADVISORY_LOCK_SPACE = 0x4C48
+# and this one the buckets that a batch locks exclusively and an add shared ("LB").
+BATCH_LOCK_SPACE = 0x4C42
+BATCH_BUCKETS = 256
 
 
 def bucket_for(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % BUCKETS
 
 
+def _batch_bucket(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % BATCH_BUCKETS
+
+
 def _advisory_key(key: str) -> int:
     """The key's CRC-32 as a signed 32-bit integer (an advisory lock's second key)."""
     value = zlib.crc32(key.encode("utf-8"))
     return value - (1 << 32) if value >= 1 << 31 else value
-
-
-# Lock statements of up to this many keys are kept (an add's); a batch's are built each time.
-_CACHED_LOCK_COUNT = 8
 
 
 def phone_lock_key(phone: str) -> str:
@@ -64,28 +67,18 @@ def dedupe_locks_taken() -> bool:
     return connection.vendor != "sqlite"
 
 
-def _lock_sql(vendor: str, count: int) -> str:
-    if vendor == "postgresql" and count > _CACHED_LOCK_COUNT:
-        # One array parameter, taken in its (sorted) order.
-        return (
-            f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_SPACE}, key) "
-            "FROM unnest(%s::integer[]) AS key"
-        )
-    if count > _CACHED_LOCK_COUNT:
-        return _lock_sql_of(vendor, count)
-    return _cached_lock_sql(vendor, count)
-
-
 @cache
-def _cached_lock_sql(vendor: str, count: int) -> str:
-    return _lock_sql_of(vendor, count)
-
-
-def _lock_sql_of(vendor: str, count: int) -> str:
+def _lock_sql(vendor: str, buckets: int, keys: int) -> str:
+    """An add's lock statement: PostgreSQL locks its keys' buckets shared, then the keys
+    (left to right, so in sorted order); MariaDB locks the keys' bucket rows."""
     if vendor == "postgresql":
-        # Taken left to right, so in the sorted order of the keys.
-        calls = ", ".join([f"pg_advisory_xact_lock({ADVISORY_LOCK_SPACE}, %s::integer)"] * count)
-        return f"SELECT {calls}"
+        shared = [f"pg_advisory_xact_lock_shared({BATCH_LOCK_SPACE}, %s::integer)"] * buckets
+        calls = [f"pg_advisory_xact_lock({ADVISORY_LOCK_SPACE}, %s::integer)"] * keys
+        return f"SELECT {', '.join(shared + calls)}"
+    return _bucket_rows_sql(keys)
+
+
+def _bucket_rows_sql(count: int) -> str:
     table = connection.ops.quote_name(DedupeLock._meta.db_table)
     # MySQL's form takes no conflict target; it locks the existing row exclusively.
     return (
@@ -95,33 +88,57 @@ def _lock_sql_of(vendor: str, count: int) -> str:
     )
 
 
-def dedupe_lock(keys: Iterable[str], *, cursor=None) -> None:
+def dedupe_lock(keys: Iterable[str]) -> None:
     """Hold a lock on each key until the surrounding transaction ends.
 
     Must be called inside ``transaction.atomic``. A second request with the same key then
     waits until the first commits and sees its lead; keys are locked in sorted order, so two
     requests never deadlock. One statement:
 
-    - PostgreSQL: transaction-scoped advisory locks on the keys' CRC-32 (no row is written);
+    - PostgreSQL: transaction-scoped advisory locks on the keys' CRC-32 (no row is written),
+      after shared locks on the keys' batch buckets (see ``dedupe_lock_batch``);
     - MariaDB/MySQL: an upsert of the keys' bucket rows in ``DedupeLock``, which locks each
       row exclusively whether or not it existed (its locks are session-scoped otherwise);
     - SQLite: nothing, since IMMEDIATE transactions (settings.py) already run writers one at
       a time.
-
-    ``cursor`` is one of another connection of the same database (the importer's store
-    thread); by default the lock is taken on Django's connection.
     """
     vendor = connection.vendor
     if not dedupe_locks_taken():
         return
-    key_of = _advisory_key if vendor == "postgresql" else bucket_for
-    values = sorted({key_of(key) for key in keys})
-    if not values:
+    if vendor == "postgresql":
+        keys = set(keys)
+        buckets = sorted({_batch_bucket(key) for key in keys})
+        values = buckets + sorted({_advisory_key(key) for key in keys})
+        sql = _lock_sql(vendor, len(buckets), len(values) - len(buckets))
+    else:
+        values = sorted({bucket_for(key) for key in keys})
+        sql = _lock_sql(vendor, 0, len(values))
+    if values:
+        with fastsql.cursor() as cursor:
+            cursor.execute(sql, values)
+
+
+def dedupe_lock_batch(keys: Iterable[str], *, cursor) -> None:
+    """``dedupe_lock`` for a batch of thousands of keys, on ``cursor`` (the importer's own
+    connection on PostgreSQL, else Django's), in one statement, in sorted order.
+
+    PostgreSQL: an advisory lock per key would fill the server's lock table (64 per
+    connection by default), so the batch locks the keys' buckets (``BATCH_BUCKETS``)
+    exclusively, which waits for, and holds off, every add whose keys fall in them (an add
+    holds its buckets shared). MariaDB: the keys' bucket rows, as an add. SQLite: nothing.
+    """
+    vendor = connection.vendor
+    if not dedupe_locks_taken():
         return
-    sql = _lock_sql(vendor, len(values))
-    params = [values] if vendor == "postgresql" and len(values) > _CACHED_LOCK_COUNT else values
-    if cursor is not None:
-        cursor.execute(sql, params)
+    if vendor == "postgresql":
+        buckets = sorted({_batch_bucket(key) for key in keys})
+        if buckets:
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock({BATCH_LOCK_SPACE}, bucket) "
+                "FROM unnest(%s::integer[]) AS bucket",  # in the array's (sorted) order
+                [buckets],
+            )
         return
-    with fastsql.cursor() as django_cursor:
-        django_cursor.execute(sql, params)
+    values = sorted({bucket_for(key) for key in keys})
+    if values:
+        cursor.execute(_bucket_rows_sql(len(values)), values)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from campaigns.models import HopperEntry
 from leads import fastsql
-from leads.locking import dedupe_lock
+from leads.locking import dedupe_lock_batch
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.rules import (
     clamp_hopper_priority,
@@ -203,7 +203,7 @@ class InsertStore(_Store):
         with transaction.atomic(), connection.cursor() as cursor:
             cancelled = self._claim(cursor)
             if not cancelled:
-                dedupe_lock(self.checker.lock_keys(cleaned), cursor=cursor)
+                dedupe_lock_batch(self.checker.lock_keys(cleaned), cursor=cursor)
                 results = self.checker.check(cleaned, now=now)
                 added = [r for r in results if r.outcome is Outcome.ADDED]
                 self._write(cursor, results, added, rows_done, insert)
@@ -297,7 +297,7 @@ class CopyStore(_Store):
         if self._claim(cursor):
             return True
         if keys:
-            dedupe_lock(keys, cursor=cursor)
+            dedupe_lock_batch(keys, cursor=cursor)
         if rechecks:
             self._recheck(cursor, added, rechecks)
         self._write(cursor, results, added, rows_done, insert)

@@ -551,6 +551,8 @@ class RowChecker:
         """Reject the rows of ``added`` that the re-check's rows show to be duplicates now;
         returns how many. Pure computation (runs in the store's thread on PostgreSQL)."""
         demoted = 0
+        if not any(rows for _, rows in found):
+            return demoted  # the usual case: nothing was stored meanwhile
         indexed = []
         for recheck, rows in found:
             check = recheck.check

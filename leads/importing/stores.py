@@ -1,12 +1,13 @@
-"""Storing an import's checked batches: one transaction per batch, race-free with the API.
+"""Checking and storing an import's batches: one transaction per batch, race-free with the API.
 
-A batch's transaction, on every backend (``_Store._store``):
+A batch's transaction, on every backend (``InsertStore.check_and_put``, ``CopyStore._store``):
 
 1. lock the job's row; stop when another run owns the job (``JobLost``) or a cancel is asked
    (``Cancelled``, nothing but the status is written);
-2. take the dedupe locks the API's add takes (``locking.lead_lock_keys``) on the keys of the
-   rows that may be inserted, in one statement, in sorted order (no deadlock with the API or
-   another import); SQLite's IMMEDIATE transaction already runs writers one at a time;
+2. lock the keys the API's add locks (``locking.lead_lock_keys``) of the rows that may be
+   inserted, in one statement, in sorted order (no deadlock with the API or another import;
+   ``locking.dedupe_lock_batch``); SQLite's IMMEDIATE transaction already runs writers one
+   at a time;
 3. check the batch under those locks: SQLite and MariaDB run its checks there; PostgreSQL,
    which checks batch k+1 while its store thread stores batch k, re-runs the batch's database
    duplicate checks there (one statement per check) and turns the rows that became
@@ -58,8 +59,9 @@ class _Store:
     """Stores checked batches (see the module docstring). ``counts`` are the job's outcome
     counts, rows demoted by the re-check included; read them after ``finish``.
 
-    ``put`` returns the row counts of the batches committed meanwhile; ``finish`` those left.
-    Raises JobLost or Cancelled when a batch finds the job taken over or cancelled.
+    ``check_and_put`` checks a batch of cleaned rows and stores it; it returns the results
+    and the row counts of the batches committed meanwhile; ``finish`` those left. Raises
+    JobLost or Cancelled when a batch finds the job taken over or cancelled.
     """
 
     def __init__(

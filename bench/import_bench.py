@@ -1,8 +1,12 @@
-"""Benchmark of the spreadsheet import on PostgreSQL: the upload page's code path, no browser.
+"""Benchmark of the spreadsheet import: the upload page's code path, no browser.
 
     .venv/bin/python bench/import_bench.py                     # 1M-row CSV, 100k-row XLSX
     .venv/bin/python bench/import_bench.py --rows 100000 --xlsx-rows 20000   # a quicker look
     .venv/bin/python bench/import_bench.py --profile           # where the import's time goes
+    .venv/bin/python bench/import_bench.py --rows 100000 --xlsx-rows 0 \
+        --database-url sqlite:////tmp/leadhub-importbench.sqlite3        # SQLite
+    .venv/bin/python bench/import_bench.py --rows 100000 --xlsx-rows 0 \
+        --database-url mysql://root@127.0.0.1:3306/leadhub_importbench   # MariaDB
 
 What it does: generates a CSV of ``--rows`` leads (realistic columns, about 5% repeated
 phones, some invalid phones and some numbers on the system DNC list) and an XLSX of
@@ -12,9 +16,12 @@ database (default ``leadhub_importbench`` on the local PostgreSQL), migrates it,
 runs the service functions the upload page calls (``leads.importing.jobs``) and the engine
 directly, as the worker would: upload and inspect, dry run, import into an empty list with
 phone checks, time zone, DUPLIST (in-file duplicates included) and system DNC, the XLSX result
-file, and the XLSX import. Prints a table with seconds, rows per second and the process's
-peak memory (ru_maxrss). The figures are printed, never asserted: copy them into
-bench/RESULTS.md.
+file, and the XLSX import. In the same run, the raw baseline: the CSV's rows stored into a
+plain table of text columns without indexes, straight through the driver (COPY of the file on
+PostgreSQL, ``executemany`` of the parsed rows on SQLite and MariaDB), once before and once
+after the CSV import; the import's rate is printed as a ratio of their mean. Prints a table
+with seconds, rows per second and the process's peak memory (ru_maxrss). The figures are
+printed, never asserted: copy them into bench/RESULTS.md.
 """
 
 import argparse
@@ -29,6 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +114,8 @@ def run(args, workdir: Path) -> None:
     csv_path, xlsx_path = workdir / "leads-1m.csv", workdir / "leads-100k.xlsx"
     print(f"generating {args.rows:,} CSV rows and {args.xlsx_rows:,} XLSX rows in {workdir}")
     dnc = generate_csv(csv_path, args.rows, rng)
-    generate_xlsx(xlsx_path, args.xlsx_rows, rng)
+    if args.xlsx_rows:
+        generate_xlsx(xlsx_path, args.xlsx_rows, rng)
     setup_django(args.database_url, workdir)
     load_reference_data(dnc)
 
@@ -126,6 +135,8 @@ def run(args, workdir: Path) -> None:
         "usacan_areacode_check": "Y",
     }
     figures = Figures()
+    raw_before = raw_store(csv_path)
+    figures.append(("raw baseline before the import", f"{raw_before:,.0f} rows/s"))
 
     job, upload_s = timed(lambda: create_job(csv_path, user, csv_list.list_id, options))
     figures.append(("CSV upload + hash + inspect", f"{upload_s:.1f} s"))
@@ -145,7 +156,27 @@ def run(args, workdir: Path) -> None:
     )
     figures.append(("  import counts", format_counts(job.counts)))
     check_counts(job, Lead, csv_list.list_id)
+    raw_after = raw_store(csv_path)
+    figures.append(("raw baseline after the import", f"{raw_after:,.0f} rows/s"))
+    raw = (raw_before + raw_after) / 2
+    figures.append(("CSV import / raw baseline", f"{rows / import_s / raw:.3f}x"))
     figures.append(("peak memory after the CSV import", peak_memory()))
+    if args.xlsx_rows:
+        run_xlsx(args, figures, xlsx_path, job, user, xlsx_list, options, raw)
+    figures.append(("peak memory (whole run)", peak_memory()))
+
+    print_table(args, figures.rows)
+    if profiler is not None:
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
+    if not args.keep:
+        drop_database(args.database_url)
+
+
+def run_xlsx(args, figures, xlsx_path: Path, job, user, xlsx_list, options, raw: float) -> None:
+    from leads.models import Lead
+
     _, xlsx_result_s = timed(lambda: write_xlsx_result(job))
     figures.append(("CSV result as XLSX (after DONE)", f"{xlsx_result_s:.1f} s"))
 
@@ -161,15 +192,7 @@ def run(args, workdir: Path) -> None:
         ("XLSX end to end (upload + import)", f"{xtotal:.1f} s, {xrows / xtotal:,.0f} rows/s")
     )
     check_counts(xjob, Lead, xlsx_list.list_id)
-    figures.append(("peak memory (whole run)", peak_memory()))
-
-    print_table(args, figures.rows)
-    if profiler is not None:
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
-        stats.print_stats(40)
-        stats.sort_stats("tottime").print_stats(25)
-    if not args.keep:
-        drop_database(args.database_url)
+    figures.append(("XLSX import / raw baseline (CSV rows)", f"{xrows / ximport_s / raw:.3f}x"))
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -250,12 +273,7 @@ def generate_xlsx(path: Path, count: int, rng: random.Random) -> None:
 
 
 def setup_django(database_url: str, workdir: Path) -> None:
-    import psycopg
-
-    admin_url, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    recreate_database(database_url)
     os.environ.update(
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(workdir / "media"),
@@ -272,14 +290,89 @@ def setup_django(database_url: str, workdir: Path) -> None:
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
+def recreate_database(database_url: str, *, create: bool = True) -> None:
+    """Drop the benchmark's database and (unless ``create`` is off) make it again, empty."""
+    scheme = database_url.split(":", 1)[0]
+    admin_url, name = database_url.rsplit("/", 1)
+    if scheme == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database_url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+    elif scheme == "mysql":
+        import MySQLdb
+
+        host, port = admin_url.rsplit("@", 1)[1].split(":")
+        user = admin_url.split("//", 1)[1].split("@", 1)[0]
+        connection = MySQLdb.connect(host=host, port=int(port), user=user)
+        cursor = connection.cursor()
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        if create:
+            cursor.execute(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if create:
+                connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+
+
 def drop_database(database_url: str) -> None:
-    import psycopg
     from django.db import connections
 
     connections.close_all()
-    admin_url, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    recreate_database(database_url, create=False)
+
+
+def raw_store(csv_path: Path) -> float:
+    """Rows per second of the raw baseline: the CSV's data rows into a plain table of text
+    columns, no index, one transaction, straight through the driver (PostgreSQL: COPY of the
+    file; elsewhere: executemany of the parsed rows, in chunks of 10,000, the parsing not
+    counted)."""
+    from django.db import connection
+
+    columns = ", ".join(f"c{n} varchar(255)" for n in range(len(HEADER)))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw")
+        cursor.execute(f"CREATE TABLE bench_raw ({columns})")
+    connection.ensure_connection()
+    raw = connection.connection
+    vendor = connection.vendor
+    started = time.perf_counter()
+    rows = 0
+    if vendor == "postgresql":
+        with raw.cursor() as cursor, open(csv_path, "rb") as stream:
+            with cursor.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                while block := stream.read(1 << 20):
+                    copy.write(block)
+            rows = cursor.rowcount
+        raw.commit()
+    else:
+        mark = "?" if vendor == "sqlite" else "%s"
+        sql = f"INSERT INTO bench_raw VALUES ({', '.join([mark] * len(HEADER))})"
+        cursor = raw.cursor()
+        cursor.execute("BEGIN" if vendor == "sqlite" else "START TRANSACTION")
+        parsing = 0.0
+        with open(csv_path, encoding="utf-8", newline="") as stream:
+            reader = csv.reader(stream)
+            next(reader)
+            while True:
+                parsed = time.perf_counter()
+                chunk = list(islice(reader, 10_000))
+                parsing += time.perf_counter() - parsed  # the baseline is the store alone
+                if not chunk:
+                    break
+                cursor.executemany(sql, chunk)
+                rows += len(chunk)
+        raw.commit()
+        cursor.close()
+        started += parsing
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw")
+    return rows / seconds
 
 
 def load_reference_data(dnc: list[str]) -> None:
@@ -384,18 +477,13 @@ class Figures:
 def print_table(args, figures: list[tuple[str, str]]) -> None:
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
+    server = f"{connection.display_name} {connection.get_database_version()}"
     print()
-    print(f"date        {time.strftime('%Y-%m-%d %H:%M')}")
-    print(
-        f"machine     {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"PostgreSQL {server}"
-    )
+    print(f"date        {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"machine     {os.cpu_count()} cores, Python {platform.python_version()}, {server}")
     print(
         f"command     .venv/bin/python bench/import_bench.py --rows {args.rows} "
-        f"--xlsx-rows {args.xlsx_rows}"
+        f"--xlsx-rows {args.xlsx_rows} --database-url {args.database_url}"
     )
     width = max(len(label) for label, _ in figures)
     for label, value in figures:

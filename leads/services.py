@@ -15,7 +15,7 @@ from campaigns.selectors import campaign_dnc_blocked
 from campaigns.services import hopper_add_lead
 
 from . import fastsql
-from .locking import dedupe_lock
+from .locking import dedupe_lock, lead_lock_keys, phone_lock_key
 from .models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from .outcomes import (
     AltPhonesOutcome,
@@ -272,10 +272,7 @@ def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddO
 
 def _find_duplicate(v: LeadInput, policy: DuplicatePolicy, *, list_id: int, now: datetime):
     phone = v["phone_number"]
-    keys = [f"phone:{phone}"]
-    if any(check.kind == "TITLE_ALT" for check in policy.checks):
-        keys.append(f"title-alt:{v['title'].rstrip().lower()}|{v['alt_phone'].rstrip().lower()}")
-    dedupe_lock(keys)
+    dedupe_lock(lead_lock_keys(policy, phone=phone, alt_phone=v["alt_phone"], title=v["title"]))
     since = now - timedelta(days=policy.days) if policy.days else None
     for check in policy.checks:
         hit = lead_find_duplicate(
@@ -462,7 +459,7 @@ def lead_update(
     cleaned = _changes_clean(changes)
     with transaction.atomic():
         if _DUPLICATE_INPUTS & cleaned.keys():
-            dedupe_lock([f"phone:{cleaned.get('phone_number', lead.phone_number)}"])
+            dedupe_lock([phone_lock_key(str(cleaned.get("phone_number", lead.phone_number)))])
         problems = _change_problems(lead, cleaned)
         if problems:
             raise LeadChangeRefused(problems)

@@ -20,8 +20,9 @@ Decisions of the loader, as in the original's (contract §5):
   status filter says (the file must not load a phone twice); a row counts only once it is
   added. Text comparisons ignore case and trailing spaces, and on MariaDB accents too, as the
   database's duplicate checks do.
-* The per-phone locks the API takes against concurrent identical requests (D11) are not taken:
-  a lead added through the API in the same second as the import's batch may be loaded twice.
+* A batch is checked before it is stored; the store takes the API's dedupe locks on the keys of
+  the rows it will insert and re-runs the duplicate checks under them (``lock_keys``,
+  ``recheck_queries``, ``demote``), so imports and API adds racing on a phone store it once.
 """
 
 import enum
@@ -38,6 +39,8 @@ from django.db.models.lookups import In
 
 from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_dnc_list_id, campaign_get, dnc_patterns
+from leads import fastsql
+from leads.locking import dedupe_locks_taken, lead_lock_keys
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
 from leads.outcomes import DuplicateCheck, DuplicatePolicy
@@ -140,6 +143,17 @@ def import_options_clean(raw: dict) -> dict:
     return options
 
 
+@dataclass(frozen=True)
+class Recheck:
+    """One duplicate check of a batch about to be stored: its SQL, and the campaign of each
+    list for a campaign scope."""
+
+    check: DuplicateCheck
+    sql: str
+    params: tuple
+    campaign_of: dict[int, str]
+
+
 @dataclass(slots=True)
 class RowResult:
     """One row after the checks. ``values`` are the cleaned lead fields (mapped ones only);
@@ -219,6 +233,9 @@ class RowChecker:
         self._states: dict[tuple[str, str], str] = {}
         self._area_known: dict[tuple[str, str], bool] = {}
         self._tz: dict[tuple, Decimal | None] = {}
+        # The hour _tz holds offsets for: an offset depends on the moment only through
+        # daylight saving time, whose switches fall on the hour.
+        self._tz_hour: datetime | None = None
         self._custom_plan: dict[int, list | None] = {}
 
     # --- one row, no queries -------------------------------------------------------------
@@ -305,6 +322,10 @@ class RowChecker:
     def check(self, cleaned: list[RowResult], *, now: datetime) -> list[RowResult]:
         """Check cleaned rows in file order. Rows that pass are ``ADDED`` with their time
         zone; the caller inserts them. Makes at most one query per enabled check."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if hour != self._tz_hour:
+            self._tz.clear()
+            self._tz_hour = hour
         results = [self._classify(result) for result in cleaned]
         valid = [r for r in results if r.outcome is Outcome.ADDED]
         if self.nanpa_check and valid:
@@ -385,17 +406,7 @@ class RowChecker:
                 return True
             hit = hit or own.get(key)
             if hit is not None:
-                lead_id, list_id, phone = hit
-                matched = ""
-                if kind == "PHONE_ALT":
-                    matched = " (PHONE)" if phone == result.phone else " (ALT)"
-                result.existing_lead_id = lead_id
-                result.check = check.value
-                result.reject(
-                    Outcome.DUPLICATE_DB,
-                    f"{check.value}: lead {lead_id} in list {list_id}{matched}",
-                    check.value,
-                )
+                self._reject_as_db_duplicate(result, check, hit)
                 return True
         return False
 
@@ -429,10 +440,17 @@ class RowChecker:
     def _duplicates_in_db(self, check: DuplicateCheck, rows: list[RowResult], since):
         """({key: (lead id, list id, phone)} of older leads, the same of this job's own leads),
         the lowest lead id per key (D18). One query."""
-        older: dict[str, tuple[int, int, str]] = {}
-        own: dict[str, tuple[int, int, str]] = {}
+        query = self._duplicate_query(check, rows, since)
+        if query is None:
+            return {}, {}
+        leads, campaign_of = query
+        return self._index_duplicates(check, leads, campaign_of, self.first_lead_id)
+
+    def _duplicate_query(self, check: DuplicateCheck, rows: list[RowResult], since):
+        """(rows of the leads that may match, as value lists, {list id: campaign id} for a
+        campaign scope); None when nothing can match."""
         if not rows:
-            return older, own
+            return None
         leads = Lead.objects.all()
         if since is not None:
             leads = leads.filter(entry_date__gt=since)
@@ -449,7 +467,7 @@ class RowChecker:
                     for member in lists_of_campaign(target.campaign_id):
                         campaign_of[member] = target.campaign_id or ""
             if not campaign_of:
-                return older, own
+                return None
             leads = leads.filter(InBatch(_Unindexed("list_id", numeric=True), list(campaign_of)))
         kind = check.kind
         phones = {r.phone for r in rows}
@@ -473,9 +491,13 @@ class RowChecker:
                 _in("phone_number", phones),
             )
             columns += ["first_name", "last_name"]
-        first_own = self.first_lead_id
-        scope_of = check.scope
-        for row in leads.values_list(*columns):
+        return leads.values_list(*columns), campaign_of
+
+    def _index_duplicates(self, check: DuplicateCheck, found, campaign_of, first_own):
+        older: dict[str, tuple[int, int, str]] = {}
+        own: dict[str, tuple[int, int, str]] = {}
+        kind, scope_of = check.kind, check.scope
+        for row in found:
             lead_id, list_id = row[0], row[1]
             if scope_of == "LIST":
                 scope = str(list_id)
@@ -487,6 +509,76 @@ class RowChecker:
                 if held is None or lead_id < held[0]:
                     target[key] = (lead_id, list_id, row[2])
         return older, own
+
+    # --- the re-check under the locks ------------------------------------------------------
+
+    def lock_keys(self, added: list[RowResult]) -> list[str]:
+        """The dedupe-lock keys of rows about to be stored (or cleaned rows about to be
+        checked), as the API's add takes them; none without a duplicate check, or where the
+        backend takes no such lock."""
+        if not self.policy.checks or not dedupe_locks_taken():
+            return []
+        keys = set()
+        for r in added:
+            v = r.values
+            keys.update(
+                lead_lock_keys(
+                    self.policy,
+                    phone=r.phone,
+                    alt_phone=v.get("alt_phone", ""),
+                    title=v.get("title", ""),
+                )
+            )
+        return sorted(keys)
+
+    def recheck_queries(self, added: list[RowResult], *, now: datetime) -> list[Recheck]:
+        """The duplicate checks of rows about to be stored, compiled to SQL (one statement per
+        check), for the store to run after it holds their locks: a lead stored since the
+        rows were checked (by the API or another import) makes them duplicates after all."""
+        since = now - timedelta(days=self.policy.days) if self.policy.days else None
+        plans = []
+        for check, *_ in self._checks:
+            query = self._duplicate_query(check, added, since)
+            if query is not None:
+                leads, campaign_of = query
+                sql, params = leads.query.sql_with_params()
+                plans.append(Recheck(check, sql, tuple(params), campaign_of))
+        return plans
+
+    def demote(self, added: list[RowResult], found: list[tuple["Recheck", list[tuple]]]) -> int:
+        """Reject the rows of ``added`` that the re-check's rows show to be duplicates now;
+        returns how many. Pure computation (runs in the store's thread on PostgreSQL)."""
+        demoted = 0
+        if not any(rows for _, rows in found):
+            return demoted  # the usual case: nothing was stored meanwhile
+        indexed = []
+        for recheck, rows in found:
+            check = recheck.check
+            older, _ = self._index_duplicates(check, rows, recheck.campaign_of, None)
+            indexed.append((check, check.kind, check.scope, older))
+        for result in added:
+            for check, kind, scope, older in indexed:
+                keys = self._keys(kind, scope, result, incoming=True)
+                hit = older.get(keys[0]) if keys else None
+                if hit is not None:
+                    self._reject_as_db_duplicate(result, check, hit)
+                    result.lead_id = None  # an id reserved for it (PostgreSQL) stays unused
+                    demoted += 1
+                    break
+        return demoted
+
+    def _reject_as_db_duplicate(self, result: RowResult, check: DuplicateCheck, hit) -> None:
+        lead_id, list_id, phone = hit
+        matched = ""
+        if check.kind == "PHONE_ALT":
+            matched = " (PHONE)" if phone == result.phone else " (ALT)"
+        result.existing_lead_id = lead_id
+        result.check = check.value
+        result.reject(
+            Outcome.DUPLICATE_DB,
+            f"{check.value}: lead {lead_id} in list {list_id}{matched}",
+            check.value,
+        )
 
     def _db_keys(self, kind: str, scope: str, row: tuple) -> list[str]:
         phone = row[2]
@@ -623,7 +715,7 @@ def prefer_index_lookups() -> None:
     """
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            fastsql.index_scans_prefer(cursor)
 
 
 def _ci_in(column: str, values: set[str]) -> Lookup:

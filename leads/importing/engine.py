@@ -14,51 +14,31 @@ What callers (``jobs``, ``tasks``, the ``import_leads`` command) may rely on:
   then the row's own cells (cells that a spreadsheet would run as a formula get a leading ').
   ``import_write_xlsx`` copies it into an XLSX file, streamed, after the import is DONE.
 
-Leads are inserted with PostgreSQL's COPY (ids reserved first with ``nextval``), elsewhere
-with ``bulk_create``; both give the values of ``services.lead_build``. On PostgreSQL a thread
-with a connection of its own stores batch k while the caller's thread checks batch k+1, so
-that the database and Python work at the same time (see ``_CopyStore``).
+A batch is checked here and stored by ``stores``: under the API's dedupe locks, after the
+duplicate checks ran again there, so imports and API adds racing on a phone store it once.
+On PostgreSQL a thread with a connection of its own stores batch k while the caller's thread
+checks batch k+1, so that the database and Python work at the same time.
 """
 
 import csv
 import gc
-import json
 import logging
 import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager, nullcontext
-from datetime import date, datetime
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
 import python_calamine
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from campaigns.models import HopperEntry
-from leads.models import DuplicateReview, ImportJob, Lead
-from leads.outcomes import LeadInput
-from leads.rules import (
-    LEAD_TEXT_FIELDS,
-    RANK_MAX,
-    clamp_hopper_priority,
-    clamp_int,
-    clean_gender,
-    clean_value,
-    fit_to_column,
-    lead_column_width,
-    parse_date_of_birth,
-)
-from leads.selectors import list_get
-from leads.services import LeadActor, lead_build
-from leads.timezones import UNKNOWN, GmtOffset
+from leads.models import ImportJob
 
 from .checks import (
-    DIGIT_FIELDS,
     RowChecker,
     RowResult,
     empty_counts,
@@ -66,11 +46,11 @@ from .checks import (
     prefer_index_lookups,
 )
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
+from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 5000
-COPY_CHUNK_ROWS = 1000
 EXAMPLES_PER_REASON = 5
 RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
 XLSX_MAX_ROWS = 1_048_576
@@ -81,10 +61,6 @@ _FORMULA_START = frozenset("=+-@\t\r'")
 _FORMULA_CELL = re.compile("^[=+\\-@\t\r']", re.MULTILINE)
 Status = ImportJob.Status
 ProgressHook = Callable[[int], None] | None
-
-
-class _JobLost(Exception):
-    """Another run claimed the job, or it is no longer RUNNING."""
 
 
 # --- dry run ------------------------------------------------------------------------------
@@ -124,7 +100,7 @@ def import_dry_run(
         checker = RowChecker(job)
         _, rows = job_rows(job, start_row=0)
         while batch := list(islice(rows, batch_rows)):
-            with _lookup_transaction():
+            with lookup_transaction():
                 prefer_index_lookups()
                 results = checker.check_batch(batch, now=timezone.now())
             for result in results:
@@ -195,7 +171,7 @@ def import_run(
         return job
     try:
         _import(job, job.task_id, batch_rows, on_progress)
-    except _JobLost:
+    except JobLost:
         pass
     except UnreadableFile as error:
         _fail(job, error.message)
@@ -221,22 +197,22 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
     header, rows = job_rows(job, start_row=job.last_committed_row)
     result_file = _ResultCsv(path, job.result_offset, RESULT_HEADER + (header or []))
     ImportJob.objects.filter(pk=job.pk).update(result_csv=_media_name(path))
-    counts = {**empty_counts(), **(job.counts or {})}
     rows_done = job.rows_done
-    store_class = _CopyStore if connection.vendor == "postgresql" else _OrmStore
-    store = store_class(job=job, run_id=run_id, options=options, result_file=result_file)
+    store_class = CopyStore if connection.vendor == "postgresql" else InsertStore
+    store = store_class(
+        job=job,
+        run_id=run_id,
+        options=options,
+        result_file=result_file,
+        checker=checker,
+        counts={**empty_counts(), **(job.counts or {})},
+    )
     try:
         upcoming, unreadable = _read_batch(rows, batch_rows)
         batch = checker.clean(upcoming)
         while batch:
-            now = timezone.now()
-            with _lookup_transaction():
-                prefer_index_lookups()
-                results = checker.check(batch, now=now)
-            for result in results:
-                counts[result.outcome] += 1
-            rows_done += len(results)
-            committed = store.put(results, now=now, counts=dict(counts), rows_done=rows_done)
+            rows_done += len(batch)
+            results, committed = store.check_and_put(batch, now=timezone.now(), rows_done=rows_done)
             if checker.first_lead_id is None:
                 checker.first_lead_id = min(
                     (r.lead_id for r in results if r.lead_id is not None), default=None
@@ -246,7 +222,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
             upcoming, unreadable = _read_batch(rows, batch_rows)
             batch = checker.clean(upcoming)
         _report(on_progress, store.finish())
-    except _Cancelled:
+    except Cancelled:
         job.refresh_from_db()
         result_file.truncate(job.result_offset)  # lines of batches that were not stored
         return
@@ -256,7 +232,10 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
     if unreadable is not None:
         raise unreadable
     ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
-        status=Status.DONE, counts=counts, finished_at=timezone.now(), updated_at=timezone.now()
+        status=Status.DONE,
+        counts=store.counts,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 
@@ -275,12 +254,6 @@ def _read_batch(rows: Iterator, size: int) -> tuple[list, UnreadableFile | None]
         return [], error
 
 
-def _lookup_transaction():
-    # PostgreSQL: SET LOCAL needs a transaction. Elsewhere none is needed, and SQLite's would
-    # hold the write lock while the checks read.
-    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-
-
 def _restore(checker: RowChecker, path: Path) -> int | None:
     """Re-learn the in-file duplicate keys of the committed rows from the result CSV; return
     the lowest lead id the job inserted."""
@@ -296,366 +269,6 @@ def _restore(checker: RowChecker, path: Path) -> int | None:
             cells = [cell[1:] if cell[:1] == "'" else cell for cell in line[5:]]
             checker.remember(checker.prepare(int(line[0]), cells))
     return first
-
-
-class _Cancelled(Exception):
-    """The job was cancelled: the batch that saw it stored nothing but the new status."""
-
-
-class _Store:
-    """Stores checked batches. Each batch is one transaction: lock the job row and check that
-    this run still owns it and no cancel is asked; write the batch's result lines (fsynced);
-    insert its leads, hopper rows and review rows; update the job's progress; commit.
-
-    ``put`` returns the row counts of the batches committed meanwhile; ``finish`` those left.
-    Raises _JobLost or _Cancelled when a batch finds the job taken over or cancelled.
-    """
-
-    def __init__(self, *, job: ImportJob, run_id: str, options: dict, result_file) -> None:
-        user = job.created_by.get_username() if job.created_by else ""
-        self.actor = LeadActor(user=user, door=Lead.Door.UPLOAD)
-        self.job = job
-        self.run_id = run_id
-        self.result_file = result_file
-        self.mapped = set(job.mapping.values())
-        self.hopper = options["add_to_hopper"] == "Y"
-        self.priority = clamp_hopper_priority(options["hopper_priority"])
-        self.review = options["review_duplicates"]
-
-    def finish(self) -> list[int]:
-        return []
-
-    def close(self) -> None:
-        pass
-
-    def _progress(self, results: list[RowResult], counts: dict, rows_done: int, offset: int):
-        return {
-            "rows_done": rows_done,
-            "counts": counts,
-            "last_committed_row": results[-1].number,
-            "result_offset": offset,
-            "updated_at": timezone.now(),
-        }
-
-    def _hopper_entries(self, added: list[RowResult]) -> list[HopperEntry]:
-        # hopper_add_lead's row, for the whole batch in one statement.
-        entries = []
-        for r in added:
-            target = list_get(r.list_id)
-            entries.append(
-                HopperEntry(
-                    lead_id=r.lead_id,
-                    campaign_id=(target.campaign_id or "") if target is not None else "",
-                    list_id=r.list_id,
-                    status="READY",
-                    user="",
-                    priority=self.priority,
-                    gmt_offset_now=r.gmt,
-                    state=fit_to_column("state", r.state)[0],
-                    source="P",
-                    vendor_lead_code=fit_to_column(
-                        "vendor_lead_code", r.values.get("vendor_lead_code", "")
-                    )[0],
-                )
-            )
-        return entries
-
-    def _reviews(self, results: list[RowResult]) -> list[DuplicateReview]:
-        new_ids = {r.number: r.lead_id for r in results if r.lead_id is not None}
-        return [
-            DuplicateReview(
-                source=DuplicateReview.Source.UPLOAD,
-                import_job_id=self.job.pk,
-                row_number=r.number,
-                list_id=r.list_id,
-                incoming={
-                    **r.values,
-                    "list_id": str(r.list_id),
-                    "phone_code": r.phone_code,
-                    "custom": r.custom or {},
-                },
-                existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
-                duplicate_check=r.check,
-            )
-            for r in results
-            if r.outcome in ("duplicate_db", "duplicate_file")
-        ]
-
-
-class _OrmStore(_Store):
-    """SQLite and MariaDB: bulk inserts, a batch at a time, in the caller's thread."""
-
-    def put(self, results: list[RowResult], *, now: datetime, counts: dict, rows_done: int):
-        with transaction.atomic():
-            status, owner, cancel = (
-                ImportJob.objects.select_for_update()
-                .filter(pk=self.job.pk)
-                .values_list("status", "task_id", "cancel_requested")
-                .get()
-            )
-            if status != Status.RUNNING or owner != self.run_id:
-                raise _JobLost
-            if cancel:
-                ImportJob.objects.filter(pk=self.job.pk).update(
-                    status=Status.CANCELLED, finished_at=timezone.now()
-                )
-                cancelled = True
-            else:
-                cancelled = False
-                added = [r for r in results if r.outcome == "added"]
-                leads = [self._lead(r, now) for r in added]
-                if leads:
-                    Lead.objects.bulk_create(leads)
-                for result, lead in zip(added, leads, strict=True):
-                    result.lead_id = lead.lead_id
-                if self.hopper and added:
-                    HopperEntry.objects.bulk_create(self._hopper_entries(added))
-                if self.review and (reviews := self._reviews(results)):
-                    DuplicateReview.objects.bulk_create(reviews)
-                offset = self.result_file.write(results)
-                ImportJob.objects.filter(pk=self.job.pk).update(
-                    **self._progress(results, counts, rows_done, offset)
-                )
-        if cancelled:
-            raise _Cancelled
-        return [len(results)]
-
-    def _lead(self, r: RowResult, now: datetime) -> Lead:
-        lead, _ = lead_build(
-            LeadInput(values=r.values),
-            list_id=r.list_id,
-            phone_code=r.phone_code,
-            state=r.state,
-            gmt=GmtOffset(r.gmt),
-            status="NEW",
-            actor=self.actor,
-            now=now,
-            entry_list_id=r.list_id if r.custom is not None else 0,
-            custom_values=r.custom,
-        )
-        return lead
-
-
-class _CopyStore(_Store):
-    """PostgreSQL: lead ids are reserved first (``nextval``), then the batch is stored with
-    COPY. Unless the caller holds a transaction (tests), the storing runs on a connection of
-    its own in a thread: the server stores batch k while this thread checks batch k+1, so
-    both cores work. Batches are still stored one at a time, in order."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.pending: Future | None = None
-        self.pending_rows = 0
-        if connection.in_atomic_block:
-            self.own_connection = None
-            self.pool = None
-        else:
-            self.own_connection = connection.get_new_connection(connection.get_connection_params())
-            self.own_connection.autocommit = True
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
-
-    def put(self, results: list[RowResult], *, now: datetime, counts: dict, rows_done: int):
-        added = [r for r in results if r.outcome == "added"]
-        if added:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'lead_id')) "
-                    "FROM generate_series(1, %s)",
-                    [Lead._meta.db_table, len(added)],
-                )
-                ids = sorted(row[0] for row in cursor.fetchall())
-            for result, lead_id in zip(added, ids, strict=True):
-                result.lead_id = lead_id
-        lines = LeadCopyRows(mapped=self.mapped, actor=self.actor, now=now)
-        leads = [lines.line(r) + "\n" for r in added]
-        hopper = _copy_lines(self._hopper_entries(added)) if self.hopper and added else None
-        reviews = _copy_lines(self._reviews(results)) if self.review else None
-        work = (results, leads, hopper, reviews, counts, rows_done)
-        if self.pool is None:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cancelled = self._store(cursor, *work)
-            if cancelled:
-                raise _Cancelled
-            return [len(results)]
-        committed = self.finish()
-        self.pending = self.pool.submit(self._store_on_own_connection, *work)
-        self.pending_rows = len(results)
-        return committed
-
-    def finish(self) -> list[int]:
-        if self.pending is None:
-            return []
-        pending, self.pending = self.pending, None
-        if pending.result():
-            raise _Cancelled
-        return [self.pending_rows]
-
-    def close(self) -> None:
-        if self.pending is not None:
-            # Leaving on an error: let the batch in flight end (committed or rolled back).
-            wait([self.pending])
-            self.pending = None
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.own_connection.close()
-
-    def _store_on_own_connection(self, *work) -> bool:
-        with self.own_connection.transaction(), self.own_connection.cursor() as cursor:
-            return self._store(cursor, *work)
-
-    def _store(self, cursor, results, leads, hopper, reviews, counts, rows_done) -> bool:
-        """One batch's transaction (see _Store); True when it found a cancel request."""
-        job_table = quote(ImportJob._meta.db_table)
-        cursor.execute(
-            f"SELECT status, task_id, cancel_requested FROM {job_table} WHERE id = %s FOR UPDATE",
-            [self.job.pk],
-        )
-        status, owner, cancel = cursor.fetchone()
-        if status != Status.RUNNING or owner != self.run_id:
-            raise _JobLost
-        if cancel:
-            cursor.execute(
-                f"UPDATE {job_table} SET status = %s, finished_at = %s WHERE id = %s",
-                [Status.CANCELLED, timezone.now(), self.job.pk],
-            )
-            return True
-        offset = self.result_file.write(results)
-        _copy(cursor, Lead, [f.column for f in Lead._meta.concrete_fields], leads)
-        if hopper:
-            _copy(cursor, HopperEntry, *hopper)
-        if reviews:
-            _copy(cursor, DuplicateReview, *reviews)
-        progress = self._progress(results, counts, rows_done, offset)
-        progress["counts"] = json.dumps(progress["counts"])
-        assignments = ", ".join(f"{quote(name)} = %s" for name in progress)
-        cursor.execute(
-            f"UPDATE {job_table} SET {assignments} WHERE id = %s",
-            [*progress.values(), self.job.pk],
-        )
-        return False
-
-
-def quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _copy(cursor, model, columns: list[str], lines: list[str]) -> None:
-    if not lines:
-        return
-    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with cursor.copy(statement) as copy:
-        # Sent in pieces, so the server stores rows while the rest is sent.
-        for start in range(0, len(lines), COPY_CHUNK_ROWS):
-            copy.write("".join(lines[start : start + COPY_CHUNK_ROWS]))
-
-
-def _copy_lines(objects: list) -> tuple[list[str], list[str]] | None:
-    """(columns, COPY lines) of unsaved model objects; the primary key is left to the
-    database, and fields fill in as save() would (auto_now_add)."""
-    if not objects:
-        return None
-    fields = [f for f in objects[0]._meta.concrete_fields if not f.primary_key]
-    lines = [
-        "\t".join(copy_text(f.pre_save(obj, add=True)) for f in fields) + "\n" for obj in objects
-    ]
-    return [f.column for f in fields], lines
-
-
-class LeadCopyRows:
-    """Lines of the leads table in COPY's text format, with the values ``services.lead_build``
-    gives (a test compares them): its output for an empty lead supplies the constant columns;
-    the mapped fields go through the same rules (column widths, gender, date of birth, rank)."""
-
-    def __init__(self, *, mapped: set[str], actor: LeadActor, now: datetime) -> None:
-        fields = Lead._meta.concrete_fields
-        self.columns = [f.column for f in fields]
-        empty, _ = lead_build(
-            LeadInput(values={}),
-            list_id=0,
-            phone_code="",
-            state="",
-            gmt=UNKNOWN,
-            status="NEW",
-            actor=actor,
-            now=now,
-            entry_list_id=0,
-            custom_values=None,
-        )
-        empty.modify_date = now  # auto_now, set by save()
-        self.template = [copy_text(getattr(empty, f.attname)) for f in fields]
-        self.at = {f.attname: i for i, f in enumerate(fields)}
-        self.text = [
-            (name, self.at[name], lead_column_width(name), _may_hold_copy_specials(name))
-            for name in LEAD_TEXT_FIELDS
-            if name in mapped and name not in ("phone_code", "state", "gender")
-        ]
-        self.extra = [name for name in ("gender", "date_of_birth", "rank") if name in mapped]
-        # Few distinct values: each is rendered once.
-        self.rendered: dict[tuple[str, object], str] = {}
-
-    def line(self, r: RowResult) -> str:
-        out = self.template.copy()
-        at, values = self.at, r.values
-        for name, index, width, special in self.text:
-            text = values[name]
-            if len(text) > width:
-                text = fit_to_column(name, text)[0]
-            if special and _COPY_SPECIAL.search(text):
-                text = text.translate(_COPY_ESCAPES)
-            out[index] = text
-        out[at["phone_code"]] = self._fitted("phone_code", r.phone_code)
-        out[at["state"]] = self._fitted("state", r.state)
-        gmt = self.rendered.get(("gmt", r.gmt))
-        if gmt is None:
-            gmt = self.rendered["gmt", r.gmt] = copy_text(r.gmt)
-        for name in self.extra:
-            if name == "gender":
-                value = fit_to_column(name, clean_gender(values[name]))[0]
-            elif name == "date_of_birth":
-                value = parse_date_of_birth(values[name])
-            else:
-                value = min(clamp_int(values[name], default=0), RANK_MAX)
-            out[at[name]] = copy_text(value)
-        out[at["lead_id"]] = str(r.lead_id)
-        out[at["list_id"]] = str(r.list_id)
-        out[at["gmt_offset_now"]] = gmt
-        if r.custom is not None:
-            out[at["entry_list_id"]] = str(r.list_id)
-            out[at["custom_values"]] = copy_text(r.custom)
-        return "\t".join(out)
-
-    def _fitted(self, name: str, value: str) -> str:
-        text = self.rendered.get((name, value))
-        if text is None:
-            text = self.rendered[name, value] = copy_text(fit_to_column(name, value)[0])
-        return text
-
-
-def _may_hold_copy_specials(name: str) -> bool:
-    """Whether a cleaned value of this field can hold a character COPY escapes (free text);
-    the filters of the others remove them all."""
-    if name in DIGIT_FIELDS:
-        return False
-    return any(clean_value(name, "\\\t\n\r", non_latin=flag) for flag in (False, True))
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-
-
-def copy_text(value: object) -> str:
-    """A value in PostgreSQL COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):  # datetime too
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value).translate(_COPY_ESCAPES)
-    return str(value)
 
 
 # --- files --------------------------------------------------------------------------------

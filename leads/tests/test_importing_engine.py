@@ -2,8 +2,7 @@
 file, cancel and resume after a killed worker, and the queries per batch."""
 
 import csv
-import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from campaigns.models import HopperEntry
 from campaigns.tests.factories import CampaignDncFactory, CampaignFactory
-from leads.importing import checks, engine, jobs
+from leads.importing import checks, engine, jobs, lead_rows
 from leads.importing.checks import RowChecker, RowResult
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.outcomes import LeadInput
@@ -396,6 +395,23 @@ def test_phone_checks_lookup_state_and_time_zone(tmp_path, target):
     assert expected.hours in (Decimal("-5.00"), Decimal("-4.00"))
 
 
+def test_remembered_time_zones_follow_a_daylight_saving_switch(tmp_path, target):
+    """Offsets are remembered per phone code, area code, state and hour: a run that goes on
+    past a switch to daylight saving time gives the later rows the new offset."""
+    PhoneCodeFactory(areacode="727", state="FL")
+    job = make_job(tmp_path, [row("7275550001")], list_id=target.list_id)
+    checker = RowChecker(job)
+    before = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 01:30 EST
+    after = before + timedelta(hours=1)  # 03:30 EDT
+
+    offsets = [
+        checker.check_batch([(n, [f"727555000{n}", "Ann"])], now=now)[0].gmt
+        for n, now in ((2, before), (3, after))
+    ]
+
+    assert offsets == [Decimal("-5.00"), Decimal("-4.00")]
+
+
 def test_lists_from_a_column(tmp_path, target):
     other = LeadListFactory(list_id=5002)
     rows = [["7275550001", "5001"], ["7275550002", "5002"], ["7275550003", "777"]]
@@ -449,7 +465,7 @@ def test_copy_lines_have_the_values_lead_build_gives():
     for custom in (None, {"plan": 'say "hi" \\ bye'}):
         result = RowResult(1, [], values=values, list_id=5001, phone_code="44", state="Florida")
         result.gmt, result.custom, result.lead_id = Decimal("-4.00"), custom, 77
-        builder = engine.LeadCopyRows(mapped=set(values), actor=actor, now=now)
+        builder = lead_rows.LeadRows(mapped=set(values), actor=actor, now=now, copy=True)
         lead, _ = lead_build(
             LeadInput(values=values),
             list_id=5001,
@@ -464,10 +480,12 @@ def test_copy_lines_have_the_values_lead_build_gives():
         )
         lead.lead_id, lead.modify_date = 77, now
         expected = [getattr(lead, f.attname) for f in Lead._meta.concrete_fields]
-        assert builder.line(result).split("\t") == [engine.copy_text(v) for v in expected]
+        line = builder.line(result).rstrip("\n")
+        assert line.split("\t") == [lead_rows.copy_text(v) for v in expected]
 
 
 def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
+    """The fast stores (COPY, the prepared INSERT) store what lead_build + save stores."""
     target.keeps_custom_fields = True
     target.save()
     CustomFieldDefinitionFactory(list=target, field_label="note")
@@ -492,11 +510,66 @@ def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
         entry_list_id=target.list_id,
         custom_values=result.custom,
     )
-    for field in Lead._meta.concrete_fields:
-        if field.attname not in ("lead_id", "modify_date", "last_local_call_time"):
-            assert getattr(stored, field.attname) == getattr(expected, field.attname), field.name
+    expected.save(force_insert=True)  # what the ORM stores for the same lead
+    columns = [
+        f.attname
+        for f in Lead._meta.concrete_fields
+        if f.attname not in ("lead_id", "modify_date", "last_local_call_time")
+    ]
+    by_import, by_orm = (
+        Lead.objects.filter(pk=pk).values(*columns).get() for pk in (stored.pk, expected.pk)
+    )
+    assert by_import == by_orm
     assert stored.comments == "multi\nline \\ comment"  # the API's filter keeps line breaks
     assert stored.custom_values == {"note": "a b \\ c"}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite and MariaDB check a batch inside its store's transaction, under the locks: "
+    "no lead can be stored between the check and the insert",
+)
+@pytest.mark.parametrize("check", ["DUPLIST", "DUPSYS", "DUPTITLEALTPHONELIST"])
+def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
+    tmp_path, target, monkeypatch, check
+):
+    """The store re-runs the duplicate checks under the API's locks: a lead another door
+    stored after the batch was checked turns the row into a counted, written duplicate_db
+    (and into a review row), and the phone is stored once."""
+    other = LeadListFactory(list_id=5002, campaign=target.campaign)
+    rows = [row(f"72755500{n:02d}", title="Dr", alt=f"81355500{n:02d}") for n in range(4)]
+    job = make_job(
+        tmp_path,
+        rows,
+        list_id=target.list_id,
+        options={"duplicate_check": check, "review_duplicates": True},
+    )
+    check_batch = RowChecker.check
+    racing = {}
+
+    def check_then_race(self, batch, *, now):
+        results = check_batch(self, batch, now=now)
+        if not racing:  # the first batch only
+            in_list = other.list_id if check == "DUPSYS" else target.list_id
+            racing["lead"] = LeadFactory(
+                list_id=in_list, phone_number="7275550001", title="DR ", alt_phone="8135550001"
+            )
+        return results
+
+    monkeypatch.setattr(RowChecker, "check", check_then_race)
+    job = run(job, batch_rows=2)
+
+    lead = racing["lead"]
+    assert job.counts["added"] == 3 and job.counts["duplicate_db"] == 1
+    lines = result_lines(job)
+    assert lines[1][1:4] == [
+        "duplicate_db",
+        f"{check}: lead {lead.lead_id} in list {lead.list_id}",
+        "",
+    ]
+    assert Lead.objects.filter(phone_number="7275550001").count() == 1
+    review = DuplicateReview.objects.get(import_job=job)
+    assert (review.row_number, review.existing_lead_id) == (3, lead.lead_id)
 
 
 # --- the result files ---------------------------------------------------------------------
@@ -627,10 +700,13 @@ def test_an_older_run_stops_when_another_claims_the_job(tmp_path, target):
 # --- queries ------------------------------------------------------------------------------
 
 # Per batch: the lookups (system DNC, campaign DNC, the duplicate check; on PostgreSQL inside
-# a savepoint with SET LOCAL), then the store's transaction (savepoint, lock the job, update
-# it, release) around the inserts. Per run: claim, start, read the job, the settings, the
-# result file's name; done, refresh; the phone-code table and the list, loaded once.
+# a savepoint with SET LOCAL), and the store's transaction (savepoint, lock the job, update
+# it, release) around the dedupe lock, the inserts and, on PostgreSQL, the re-check of the
+# duplicate check (SQLite and MariaDB run the lookups inside the store's transaction).
+# Per run: claim, start, read the job, the settings, the result file's name; done, refresh;
+# the phone-code table and the list, loaded once.
 LOOKUP_QUERIES = 3
+RECHECK_QUERIES = 1
 STORE_QUERIES = 4
 QUERIES_PER_RUN = 9
 
@@ -653,17 +729,13 @@ def test_queries_per_batch_do_not_grow_with_rows(
     )
     job = jobs.import_job_start_import(job=job, background=False)
     RowChecker(job)  # warm the configuration caches, as a running worker has them
-    # PostgreSQL: SET LOCAL in a savepoint; reserve the ids, COPY the leads and the hopper
-    # rows. Elsewhere bulk inserts, which SQLite splits (at most 999 parameters a statement).
-    hopper_fields = HopperEntry._meta.concrete_fields
-    if connection.vendor == "postgresql":
-        extra, inserts = 3, 3
-    else:
-        fields = Lead._meta.concrete_fields
-        extra = 0
-        inserts = math.ceil(120 / connection.ops.bulk_batch_size(fields, [None] * 120))
-        inserts += math.ceil(120 / connection.ops.bulk_batch_size(hopper_fields, [None] * 120))
-    per_batch = LOOKUP_QUERIES + extra + STORE_QUERIES + inserts
+    # PostgreSQL: SET LOCAL in a savepoint, the dedupe lock and SET LOCAL in the store;
+    # reserve the ids, COPY the leads and the hopper rows. SQLite (its write lock is the
+    # dedupe lock): reserve the ids, insert the leads, insert the hopper rows. MariaDB: the
+    # dedupe lock; insert the leads (returning their ids), insert the hopper rows.
+    extra, inserts = {"postgresql": (5, 3), "sqlite": (0, 3)}.get(connection.vendor, (1, 2))
+    rechecks = RECHECK_QUERIES if connection.vendor == "postgresql" else 0
+    per_batch = LOOKUP_QUERIES + rechecks + extra + STORE_QUERIES + inserts
     with django_assert_max_num_queries(2 * per_batch + QUERIES_PER_RUN):
         job = engine.import_run(job, batch_rows=120)
     assert job.counts["added"] == 240

@@ -1,0 +1,135 @@
+"""Rows of the leads table as an import stores them, with the values ``services.lead_build``
+gives: COPY text lines for PostgreSQL, parameter rows for a prepared INSERT elsewhere."""
+
+import json
+import re
+from datetime import date, datetime
+
+from django.db import connection
+
+from leads.models import Lead
+from leads.outcomes import LeadInput
+from leads.rules import (
+    LEAD_TEXT_FIELDS,
+    RANK_MAX,
+    clamp_int,
+    clean_gender,
+    clean_value,
+    fit_to_column,
+    lead_column_width,
+    parse_date_of_birth,
+)
+from leads.services import LeadActor, lead_build
+from leads.timezones import UNKNOWN
+
+from .checks import DIGIT_FIELDS, RowResult
+
+
+class LeadRows:
+    """Rows of the leads table with the values ``services.lead_build`` gives (a test compares
+    them): COPY text lines (``copy=True``) or parameter rows for an INSERT. Its output for an
+    empty lead supplies the constant columns; the mapped fields go through the same rules
+    (column widths, gender, date of birth, rank)."""
+
+    def __init__(self, *, mapped: set[str], actor: LeadActor, now: datetime, copy: bool) -> None:
+        fields = Lead._meta.concrete_fields
+        self.columns = [f.column for f in fields]
+        empty, _ = lead_build(
+            LeadInput(values={}),
+            list_id=0,
+            phone_code="",
+            state="",
+            gmt=UNKNOWN,
+            status="NEW",
+            actor=actor,
+            now=now,
+            entry_list_id=0,
+            custom_values=None,
+        )
+        empty.modify_date = now  # auto_now, set by save()
+        self.copy = copy
+        self.fields = {f.attname: f for f in fields}
+        self.template = [self._render(f.attname, getattr(empty, f.attname)) for f in fields]
+        self.at = {f.attname: i for i, f in enumerate(fields)}
+        self.text = [
+            (name, self.at[name], lead_column_width(name), copy and _may_hold_copy_specials(name))
+            for name in LEAD_TEXT_FIELDS
+            if name in mapped and name not in ("phone_code", "state", "gender")
+        ]
+        self.extra = [name for name in ("gender", "date_of_birth", "rank") if name in mapped]
+        # Few distinct values: each is rendered once.
+        self.rendered: dict[tuple[str, object], object] = {}
+
+    def _render(self, name: str, value: object) -> object:
+        if self.copy:
+            return copy_text(value)
+        return self.fields[name].get_db_prep_save(value, connection)
+
+    def line(self, r: RowResult) -> str:
+        """The row as a line of COPY's text format (``copy=True``), newline included."""
+        return "\t".join(self.row(r)) + "\n"
+
+    def row(self, r: RowResult) -> list:
+        out = self.template.copy()
+        at, values = self.at, r.values
+        for name, index, width, special in self.text:
+            text = values[name]
+            if len(text) > width:
+                text = fit_to_column(name, text)[0]
+            if special and _COPY_SPECIAL.search(text):
+                text = text.translate(_COPY_ESCAPES)
+            out[index] = text
+        out[at["phone_code"]] = self._fitted("phone_code", r.phone_code)
+        out[at["state"]] = self._fitted("state", r.state)
+        gmt = self.rendered.get(("gmt", r.gmt))
+        if gmt is None:
+            gmt = self.rendered["gmt", r.gmt] = self._render("gmt_offset_now", r.gmt)
+        for name in self.extra:
+            if name == "gender":
+                value = fit_to_column(name, clean_gender(values[name]))[0]
+            elif name == "date_of_birth":
+                value = parse_date_of_birth(values[name])
+            else:
+                value = min(clamp_int(values[name], default=0), RANK_MAX)
+            out[at[name]] = self._render(name, value)
+        copy = self.copy
+        out[at["lead_id"]] = str(r.lead_id) if copy else r.lead_id
+        out[at["list_id"]] = str(r.list_id) if copy else r.list_id
+        out[at["gmt_offset_now"]] = gmt
+        if r.custom is not None:
+            out[at["entry_list_id"]] = str(r.list_id) if copy else r.list_id
+            out[at["custom_values"]] = self._render("custom_values", r.custom)
+        return out
+
+    def _fitted(self, name: str, value: str):
+        text = self.rendered.get((name, value))
+        if text is None:
+            text = self.rendered[name, value] = self._render(name, fit_to_column(name, value)[0])
+        return text
+
+
+def _may_hold_copy_specials(name: str) -> bool:
+    """Whether a cleaned value of this field can hold a character COPY escapes (free text);
+    the filters of the others remove them all."""
+    if name in DIGIT_FIELDS:
+        return False
+    return any(clean_value(name, "\\\t\n\r", non_latin=flag) for flag in (False, True))
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def copy_text(value: object) -> str:
+    """A value in PostgreSQL COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value).translate(_COPY_ESCAPES)
+    return str(value)

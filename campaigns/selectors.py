@@ -4,12 +4,15 @@ from leads import config_cache
 
 from . import models
 
+CAMPAIGN_ID_WIDTH = models.Campaign._meta.get_field("campaign_id").max_length
+
 
 def campaign_get(campaign_id: str) -> models.Campaign | None:
     """The campaign with this id, compared as the original's collation does: ignoring letter
     case and trailing spaces (D11). Cached (invalidated on change); None when unknown."""
     campaign_id = campaign_id.rstrip(" ") if campaign_id else ""
-    if not campaign_id:
+    if not campaign_id or len(campaign_id) > CAMPAIGN_ID_WIDTH:
+        # No stored id is longer (and SQLite refuses LIKE patterns past 50,000 characters).
         return None
 
     def load() -> models.Campaign | None:

@@ -1,6 +1,7 @@
 """Lead data: lists, leads, alt phones, custom fields, DNC, reference tables and API access."""
 
 from .access import ApiLogEntry, ApiUserProfile, IpList, IpListEntry, SystemSettings, UserGroup
+from .exports import ExportJob
 from .imports import DuplicateReview, ImportJob, ImportTemplate
 from .lead import AltPhone, DedupeLock, DncNumber, Lead
 from .lists import CustomFieldDefinition, LeadList
@@ -14,6 +15,7 @@ __all__ = [
     "DedupeLock",
     "DncNumber",
     "DuplicateReview",
+    "ExportJob",
     "ImportJob",
     "ImportTemplate",
     "IpList",

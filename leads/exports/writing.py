@@ -15,7 +15,9 @@ rely on:
 """
 
 import csv
+import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,13 +26,15 @@ from pathlib import Path
 
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from leads.cells import formula_risk, formula_safe
+from leads.db_functions import local_datetime_text
 from leads.models import CustomFieldDefinition, Lead
 from leads.rules import STANDARD_LAYOUT
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 XLSX_MAX_ROWS = 1_048_576
 LEAD_COLUMNS: tuple[str, ...] = (
     "lead_id",
@@ -54,6 +58,7 @@ _DATETIME_FIELDS = frozenset(
     field.name for field in Lead._meta.get_fields() if isinstance(field, models.DateTimeField)
 )
 DATETIME_TEXT = "%Y-%m-%d %H:%M:%S"
+_CUSTOM_TEXT = Cast("custom_values", models.TextField())
 ProgressHook = Callable[[int], None]
 
 
@@ -68,8 +73,10 @@ class Layout:
         return [*LEAD_COLUMNS, *self.custom_labels]
 
     @property
-    def fields(self) -> tuple[str, ...]:
-        return (*LEAD_COLUMNS, "custom_values") if self.custom_labels else LEAD_COLUMNS
+    def fields(self) -> tuple:
+        # The JSON as text: decoded here only when present (the ORM's converter would run
+        # for every row).
+        return (*LEAD_COLUMNS, _CUSTOM_TEXT) if self.custom_labels else LEAD_COLUMNS
 
 
 def export_layout(leads: QuerySet[Lead]) -> Layout:
@@ -87,8 +94,9 @@ def export_layout(leads: QuerySet[Lead]) -> Layout:
     return Layout(custom_labels=tuple(labels))
 
 
-def lead_chunks(leads: QuerySet[Lead], fields: tuple[str, ...], size: int) -> Iterator[list]:
-    """Tuples of ``fields`` of ``leads``, ``size`` at a time, by ascending lead id."""
+def lead_chunks(leads: QuerySet[Lead], fields: tuple, size: int) -> Iterator[list]:
+    """Tuples of ``fields`` (names or expressions; the first is ``lead_id``) of ``leads``,
+    ``size`` at a time, by ascending lead id."""
     rows = leads.order_by("lead_id").values_list(*fields)
     last = None
     while True:
@@ -115,12 +123,21 @@ def export_write(
     layout = export_layout(leads)
     writer = _CsvWriter(path, layout) if file_format == "csv" else _XlsxWriter(path, layout)
     done = 0
+    # Chunk k is written by a thread while this one reads chunk k+1 (the database's time
+    # overlaps Python's); at most two chunks are held.
     try:
-        for chunk in lead_chunks(leads, layout.fields, chunk_rows):
-            writer.write(chunk)
-            done += len(chunk)
-            if on_progress is not None:
-                on_progress(done)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing: Future | None = None
+            for chunk in lead_chunks(leads, writer.select(layout), chunk_rows):
+                if writing is not None:
+                    done += writing.result()
+                    if on_progress is not None:
+                        on_progress(done)
+                writing = pool.submit(writer.write, chunk)
+            if writing is not None:
+                done += writing.result()
+                if on_progress is not None:
+                    on_progress(done)
     finally:
         writer.close()
     return done
@@ -130,15 +147,18 @@ class _Cells:
     """Turns the database's tuples into the file's cells: custom values spread into columns,
     text neutralised, times in the server's zone (``timed`` makes a time the writer's value)."""
 
-    def __init__(self, layout: Layout, timed: Callable[[datetime], object]) -> None:
+    def __init__(self, layout: Layout, timed: Callable[[datetime], object] | None) -> None:
         self.labels = layout.custom_labels
         self.text_at = [i for i, name in enumerate(LEAD_COLUMNS) if name in _TEXT_FIELDS]
         self.texts = itemgetter(*self.text_at)
-        self.datetime_at = [i for i, name in enumerate(LEAD_COLUMNS) if name in _DATETIME_FIELDS]
+        self.datetime_at = [
+            i for i, name in enumerate(LEAD_COLUMNS) if timed and name in _DATETIME_FIELDS
+        ]
         self.timed = timed
+        self.blanks = [""] * len(self.labels)
 
     def row(self, values: tuple) -> list:
-        cells = list(values[: len(LEAD_COLUMNS)])
+        cells = list(values[: len(LEAD_COLUMNS)] if self.labels else values)
         timed = self.timed
         for i in self.datetime_at:
             if cells[i] is not None:
@@ -147,9 +167,16 @@ class _Cells:
             for i in self.text_at:
                 cells[i] = formula_safe(cells[i])
         if self.labels:
-            custom = values[-1] or {}
-            cells.extend(formula_safe(str(custom.get(label, ""))) for label in self.labels)
+            if values[-1] is None:
+                cells.extend(self.blanks)
+            else:
+                custom = json.loads(values[-1])
+                cells.extend(formula_safe(_text(custom.get(label))) for label in self.labels)
         return cells
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 class _CsvWriter:
@@ -158,12 +185,23 @@ class _CsvWriter:
         self.stream.write("\ufeff")  # Excel reads a CSV as UTF-8 only with a BOM
         self.csv = csv.writer(self.stream)
         self.csv.writerow([formula_safe(name) for name in layout.header])
+        # Times as text in the server's zone, formatted by the database where it can.
         zone = timezone.get_current_timezone()
-        self.cells = _Cells(layout, lambda when: when.astimezone(zone).strftime(DATETIME_TEXT))
+        self.columns = tuple(
+            (name in _DATETIME_FIELDS and local_datetime_text(name, zone=str(zone))) or name
+            for name in layout.fields
+        )
+        by_database = self.columns != layout.fields
+        timed = None if by_database else lambda when: when.astimezone(zone).strftime(DATETIME_TEXT)
+        self.cells = _Cells(layout, timed)
 
-    def write(self, chunk: list[tuple]) -> None:
+    def select(self, layout: Layout) -> tuple:
+        return self.columns
+
+    def write(self, chunk: list[tuple]) -> int:
         row = self.cells.row
         self.csv.writerows(row(values) for values in chunk)
+        return len(chunk)
 
     def close(self) -> None:
         self.stream.close()
@@ -192,18 +230,22 @@ class _XlsxWriter:
         self.sheet = None
         self.row_at = XLSX_MAX_ROWS
 
+    def select(self, layout: Layout) -> tuple:
+        return layout.fields
+
     def _new_sheet(self) -> None:
         self.sheet = self.workbook.add_worksheet()
         self.sheet.write_row(0, 0, self.header, self.bold)
         self.sheet.freeze_panes(1, 0)
         self.row_at = 1
 
-    def write(self, chunk: list[tuple]) -> None:
+    def write(self, chunk: list[tuple]) -> int:
         for values in chunk:
             if self.row_at >= XLSX_MAX_ROWS:
                 self._new_sheet()
             self._write_row(self.row_at, self.cells.row(values))
             self.row_at += 1
+        return len(chunk)
 
     def _write_row(self, at: int, cells: list) -> None:
         sheet = self.sheet

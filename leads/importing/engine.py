@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import HopperEntry
+from leads.cells import FORMULA_START
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.outcomes import LeadInput
 from leads.rules import (
@@ -74,9 +75,9 @@ COPY_CHUNK_ROWS = 1000
 EXAMPLES_PER_REASON = 5
 RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
 XLSX_MAX_ROWS = 1_048_576
-# First characters that make a spreadsheet run a cell as a formula, and "'" itself, so that
-# the quote put in front of such a cell can be taken off again exactly.
-_FORMULA_START = frozenset("=+-@\t\r'")
+# First characters that make a spreadsheet run a cell as a formula (``leads.cells``), and
+# "'" itself, so that the quote put in front of such a cell can be taken off again exactly.
+_FORMULA_START = FORMULA_START | {"'"}
 # A cell starting so, in cells joined by line breaks (one search finds the rows to change).
 _FORMULA_CELL = re.compile("^[=+\\-@\t\r']", re.MULTILINE)
 Status = ImportJob.Status

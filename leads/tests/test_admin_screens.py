@@ -1,5 +1,5 @@
 """Supervisor screens: manual entry and editing through the pipeline, DNC files, custom field
-preview, export neutralisation, dashboard, list counts, and the review queue pages."""
+preview, dashboard, list counts, and the review queue pages (exports: test_exports.py)."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal

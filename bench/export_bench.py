@@ -8,9 +8,11 @@ PostgreSQL), migrates it, loads ``--rows`` leads with one ``INSERT ... SELECT`` 
 ``generate_series`` (all in list 101, which has one custom field; about 1% of first names start
 with "=", so the formula neutralisation runs), plus ``--xlsx-rows`` leads in list 102; then runs
 ``leads.exports.jobs.export_run`` as the worker would, for a superuser: all leads to CSV, and
-list 102 to XLSX. Prints seconds, rows per second and the process's peak memory (ru_maxrss)
-before and after each export. The figures are printed, never asserted: copy them into
-bench/RESULTS.md.
+list 102 to XLSX. Prints seconds, rows per second, the process's peak memory (ru_maxrss) before
+and after each export, the CPU seconds of this process and of its PostgreSQL backend (the
+machine is shared: rows per CPU second tell what an idle machine would do), and as a baseline
+in the same run PostgreSQL's own ``COPY ... TO STDOUT CSV`` of every lead. The figures are
+printed, never asserted: copy them into bench/RESULTS.md.
 """
 
 import argparse
@@ -96,11 +98,38 @@ def load_leads(rows: int, xlsx_rows: int) -> float:
     return time.perf_counter() - started
 
 
+def backend_cpu_seconds() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def copy_baseline(path: Path) -> tuple[int, float]:
+    """PostgreSQL's own COPY of every lead to a CSV file: the speed of light at this moment."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor, path.open("wb") as stream:
+        with cursor.cursor.copy(
+            "COPY (SELECT * FROM leads_lead ORDER BY lead_id) TO STDOUT CSV"
+        ) as copy:
+            for block in copy:
+                stream.write(block)
+        cursor.execute("SELECT count(*) FROM leads_lead")
+        (rows,) = cursor.fetchone()
+    return rows, time.perf_counter() - started
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_export(query: str, file_format: str) -> tuple[int, float, int]:
+def run_export(query: str, file_format: str) -> tuple[int, float, int, float, float]:
     from django.contrib.auth import get_user_model
 
     from leads.exports import jobs
@@ -108,11 +137,12 @@ def run_export(query: str, file_format: str) -> tuple[int, float, int]:
 
     user = get_user_model().objects.get(username="admin")
     job = ExportJob.objects.create(created_by=user, query=query, file_format=file_format)
-    started = time.perf_counter()
+    started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
     job = jobs.export_run(job, run_id=f"bench-{job.pk}")
     seconds = time.perf_counter() - started
+    cpu, db_cpu = time.process_time() - cpu, backend_cpu_seconds() - db_cpu
     assert job.status == ExportJob.Status.DONE, job.error
-    return job.rows_done, seconds, Path(job.file.path).stat().st_size
+    return job.rows_done, seconds, Path(job.file.path).stat().st_size, cpu, db_cpu
 
 
 def main() -> None:
@@ -135,20 +165,25 @@ def main() -> None:
                 f"{os.cpu_count()} cores"
             )
             print(f"loaded {args.rows + args.xlsx_rows} leads in {load_seconds:.1f} s")
+            print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             print(
-                f"{'export':<28}{'rows':>10}{'seconds':>10}{'rows/s':>10}"
-                f"{'MB file':>10}{'peak MB before':>16}{'peak MB after':>15}"
+                f"{'export':<22}{'rows':>9}{'s':>7}{'rows/s':>8}{'MB':>7}{'peak MB':>12}"
+                f"{'CPU s py':>10}{'CPU s pg':>10}{'rows/CPU s':>11}"
             )
+            rows, seconds = copy_baseline(Path(tmp) / "copy.csv")
+            print(f"{'COPY TO (baseline)':<22}{rows:>9}{seconds:>7.1f}{rows / seconds:>8.0f}")
             runs = [("all leads to CSV", "", "csv")]
             if args.xlsx_rows:
                 runs.append(("list 102 to XLSX", "list__list_id__exact=102", "xlsx"))
             for label, query, file_format in runs:
                 before = peak_mb()
-                rows, seconds, size = run_export(query, file_format)
+                rows, seconds, size, cpu, db_cpu = run_export(query, file_format)
                 print(
-                    f"{label:<28}{rows:>10}{seconds:>10.1f}{rows / seconds:>10.0f}"
-                    f"{size / 1e6:>10.1f}{before:>16.0f}{peak_mb():>15.0f}"
+                    f"{label:<22}{rows:>9}{seconds:>7.1f}{rows / seconds:>8.0f}"
+                    f"{size / 1e6:>7.1f}{before:>5.0f} → {peak_mb():<5.0f}"
+                    f"{cpu:>10.1f}{db_cpu:>10.1f}{rows / (cpu + db_cpu):>11.0f}"
                 )
+            print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         finally:
             if not args.keep:
                 drop_database(args.database_url)

@@ -17,7 +17,6 @@ rely on:
 import csv
 import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -123,21 +122,11 @@ def export_write(
     layout = export_layout(leads)
     writer = _CsvWriter(path, layout) if file_format == "csv" else _XlsxWriter(path, layout)
     done = 0
-    # Chunk k is written by a thread while this one reads chunk k+1 (the database's time
-    # overlaps Python's); at most two chunks are held.
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing: Future | None = None
-            for chunk in lead_chunks(leads, writer.select(layout), chunk_rows):
-                if writing is not None:
-                    done += writing.result()
-                    if on_progress is not None:
-                        on_progress(done)
-                writing = pool.submit(writer.write, chunk)
-            if writing is not None:
-                done += writing.result()
-                if on_progress is not None:
-                    on_progress(done)
+        for chunk in lead_chunks(leads, writer.select(layout), chunk_rows):
+            done += writer.write(chunk)
+            if on_progress is not None:
+                on_progress(done)
     finally:
         writer.close()
     return done

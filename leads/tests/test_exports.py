@@ -316,3 +316,11 @@ def test_deleting_an_export_deletes_its_file(client, viewer):
     assert response.status_code == 302
     assert not ExportJob.objects.exists()
     assert not Path(path).exists()
+
+
+def test_the_lead_list_links_to_the_export_page_with_its_filters(client, viewer, two_lists):
+    client.force_login(viewer)
+
+    page = client.get(reverse("admin:leads_lead_changelist") + "?list__list_id__exact=8101")
+
+    assert f'href="{EXPORT_URL}?list__list_id__exact=8101"' in page.content.decode()

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.exports import jobs
+from leads.exports import jobs, writing
 from leads.models import ExportJob
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
@@ -209,6 +209,22 @@ def test_an_export_larger_than_one_chunk_writes_every_lead_once_in_order(setting
 
     assert job.status == Status.DONE and job.rows_done == job.total_rows == 7
     assert [int(row["lead_id"]) for row in csv_rows(job)] == sorted(x.lead_id for x in leads)
+
+
+def test_xlsx_goes_on_in_a_further_sheet_past_the_row_limit(settings, viewer, monkeypatch):
+    settings.TASKS = QUEUE_ONLY
+    monkeypatch.setattr(writing, "XLSX_MAX_ROWS", 3)  # a header and two leads per sheet
+    leads = LeadFactory.create_batch(5)
+    job = jobs.export_job_create(user=viewer, query="", file_format="xlsx")
+
+    job = jobs.export_run(job, run_id="run-1", chunk_rows=2)
+
+    with job.file.open("rb") as stream:
+        book = openpyxl.load_workbook(io.BytesIO(stream.read()))
+    ids = [row[0] for sheet in book.worksheets for row in sheet.iter_rows(2, values_only=True)]
+    assert ids == sorted(lead.lead_id for lead in leads)
+    assert [sheet.freeze_panes for sheet in book.worksheets] == ["A2", "A2", "A2"]
+    assert all(sheet.cell(1, 1).value == "lead_id" for sheet in book.worksheets)
 
 
 def test_an_export_of_no_lead_is_a_file_with_its_header(client, viewer):

@@ -15,6 +15,7 @@ rely on:
 """
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,12 +25,18 @@ from operator import itemgetter
 from pathlib import Path
 
 from django.db import models
-from django.db.models import QuerySet
-from django.db.models.functions import Cast
+from django.db.models import F, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from leads.cells import formula_risk, formula_safe
-from leads.db_functions import local_datetime_text
+from leads.cells import FORMULA_START, formula_risk, formula_safe
+from leads.db_functions import (
+    copy_csv,
+    copy_csv_supported,
+    formula_safe_text,
+    local_datetime_text,
+)
 from leads.models import CustomFieldDefinition, Lead
 from leads.rules import STANDARD_LAYOUT
 
@@ -120,6 +127,8 @@ def export_write(
     """Write ``leads`` to a new file at ``path`` as ``file_format`` ("csv" or "xlsx"); call
     ``on_progress(rows written)`` after each chunk. Returns the number of leads written."""
     layout = export_layout(leads)
+    if file_format == "csv" and copy_csv_supported():
+        return _csv_by_copy(leads, layout, path, on_progress, chunk_rows)
     writer = _CsvWriter(path, layout) if file_format == "csv" else _XlsxWriter(path, layout)
     done = 0
     try:
@@ -130,6 +139,52 @@ def export_write(
     finally:
         writer.close()
     return done
+
+
+def _csv_by_copy(
+    leads: QuerySet[Lead],
+    layout: Layout,
+    path: Path,
+    on_progress: ProgressHook | None,
+    chunk_rows: int,
+) -> int:
+    """The CSV written by PostgreSQL's COPY, with the same cells as ``_CsvWriter`` (the
+    server formats times and quotes formula-like text): one COPY per chunk of ``chunk_rows``
+    lead ids, found first with one index query, so that progress is reported between COPYs
+    (the connection is busy during one)."""
+    zone = timezone.get_current_timezone_name()
+    columns = []
+    for name in LEAD_COLUMNS:
+        if name in _DATETIME_FIELDS:
+            columns.append(local_datetime_text(name, zone=zone))
+        elif name in _TEXT_FIELDS:
+            columns.append(formula_safe_text(F(name), starts=FORMULA_START))
+        else:
+            columns.append(F(name))
+    for label in layout.custom_labels:
+        value = Coalesce(KeyTextTransform(label, "custom_values"), Value(""))
+        columns.append(formula_safe_text(value, starts=FORMULA_START))
+    ordered = leads.order_by("lead_id")
+    rows = ordered.values_list(*columns)
+    ids = ordered.values_list("lead_id", flat=True)
+    done, last = 0, None
+    with path.open("wb") as stream:
+        header = io.StringIO()
+        header.write("\ufeff")  # Excel reads a CSV as UTF-8 only with a BOM
+        csv.writer(header).writerow([formula_safe(name) for name in layout.header])
+        stream.write(header.getvalue().encode())
+        while True:
+            after = ids if last is None else ids.filter(lead_id__gt=last)
+            bound = after[chunk_rows - 1 : chunk_rows].first()
+            chunk = rows if last is None else rows.filter(lead_id__gt=last)
+            if bound is not None:
+                chunk = chunk.filter(lead_id__lte=bound)
+            done += copy_csv(chunk, stream.write)
+            if on_progress is not None:
+                on_progress(done)
+            if bound is None:
+                return done
+            last = bound
 
 
 class _Cells:

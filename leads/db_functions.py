@@ -29,7 +29,8 @@ def local_datetime_text(field: str, *, zone: str) -> Func | None:
 
 
 class _PostgresFormulaSafe(Func):
-    """Text with a leading ' when it starts with one of ``starts`` (leads.cells)."""
+    """Text with a leading ' when it starts with one of ``starts`` (leads.cells); NULL for
+    an empty text."""
 
     output_field = models.TextField()
 
@@ -39,7 +40,8 @@ class _PostgresFormulaSafe(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        text = f"CASE WHEN left({sql}, 1) = ANY(%s) THEN '''' || {sql} ELSE {sql} END"
+        # NULLIF: COPY's CSV quotes an empty text ("") but leaves NULL empty.
+        text = f"NULLIF(CASE WHEN left({sql}, 1) = ANY(%s) THEN '''' || {sql} ELSE {sql} END, '')"
         return text, (*params, self.starts, *params, *params)
 
 

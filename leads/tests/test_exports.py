@@ -11,10 +11,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from leads.exports import jobs, writing
+from leads.exports.visible import leads_visible
 from leads.models import ExportJob
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
@@ -340,3 +342,24 @@ def test_the_lead_list_links_to_the_export_page_with_its_filters(client, viewer,
     page = client.get(reverse("admin:leads_lead_changelist") + "?list__list_id__exact=8101")
 
     assert f'href="{EXPORT_URL}?list__list_id__exact=8101"' in page.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY: PostgreSQL only")
+def test_postgresql_copy_writes_the_same_csv_as_the_python_writer(tmp_path, viewer, monkeypatch):
+    lead_list = LeadListFactory(list_id=8301)
+    CustomFieldDefinitionFactory(list=lead_list, field_label="note")
+    LeadFactory(list=lead_list, comments='say "hi",\nthen -1', city="", custom_values=None)
+    LeadFactory(list=lead_list, last_name="@x", date_of_birth=date(1990, 1, 2))
+    LeadFactory(list=lead_list, custom_values={"note": "+cmd", "other": 1}, gmt_offset_now=None)
+    leads = leads_visible(user=viewer, query="").leads
+
+    writing.export_write(leads, path=tmp_path / "copy.csv", file_format="csv", chunk_rows=2)
+    monkeypatch.setattr(writing, "copy_csv_supported", lambda: False)
+    writing.export_write(leads, path=tmp_path / "python.csv", file_format="csv", chunk_rows=2)
+
+    def read(name: str) -> list[list[str]]:
+        with (tmp_path / name).open(encoding="utf-8-sig", newline="") as stream:
+            return list(csv.reader(stream))
+
+    assert read("copy.csv") == read("python.csv")
+    assert len(read("copy.csv")) == 4

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "import_export",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -224,10 +223,6 @@ TASKS = {
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
 }
-
-# Spreadsheet exports never carry a live formula: django-import-export drops a leading "=";
-# the leads export also neutralises "+", "-", "@", tab and CR (leads/resources.py).
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

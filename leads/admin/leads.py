@@ -1,5 +1,6 @@
-"""The supervisors' lead screen: filters, index-friendly search, export to CSV/XLSX, and manual
-entry and editing through the lead pipeline (``forms.LeadAddForm``, ``services.lead_update``).
+"""The supervisors' lead screen: filters, index-friendly search, export to CSV/XLSX in the
+background (``admin.exports``), and manual entry and editing through the lead pipeline
+(``forms.LeadAddForm``, ``services.lead_update``).
 
 Built for tables of millions of leads: no count of the whole table or per filter choice,
 searches that use indexes, no join that would hide leads of undefined lists, and every column
@@ -11,15 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.urls import path
 from django.utils.html import format_html_join
-from import_export.admin import ExportMixin
-from import_export.formats import base_formats
 
 from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
 from ..models import AltPhone, Lead, LeadList
-from ..resources import LeadResource
 from ..selectors import lead_search_filter
 from ..services import lead_update
 from .dashboard import dashboard_view
+from .exports import lead_export_page
 from .filters import LeadStatusFilter, TimeZoneFilter
 
 
@@ -84,9 +83,8 @@ CHANGE_READONLY = (
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportMixin, admin.ModelAdmin):
-    resource_classes = [LeadResource]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+class LeadAdmin(admin.ModelAdmin):
+    change_list_template = "admin/leads/lead/change_list.html"
     list_display = (
         "lead_id",
         "phone_number",
@@ -168,7 +166,15 @@ class LeadAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_urls(self):
         dashboard = self.admin_site.admin_view(self.dashboard)
-        return [path("dashboard/", dashboard, name="leads_dashboard"), *super().get_urls()]
+        export = self.admin_site.admin_view(self.export)
+        return [
+            path("dashboard/", dashboard, name="leads_dashboard"),
+            path("export/", export, name="leads_lead_export"),
+            *super().get_urls(),
+        ]
+
+    def export(self, request):
+        return lead_export_page(request, self)
 
     def dashboard(self, request):
         if not self.has_view_permission(request):

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from leads.cells import FORMULA_START
 from leads.models import ImportJob
 
 from .checks import (
@@ -54,9 +55,9 @@ BATCH_ROWS = 5000
 EXAMPLES_PER_REASON = 5
 RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
 XLSX_MAX_ROWS = 1_048_576
-# First characters that make a spreadsheet run a cell as a formula, and "'" itself, so that
-# the quote put in front of such a cell can be taken off again exactly.
-_FORMULA_START = frozenset("=+-@\t\r'")
+# First characters that make a spreadsheet run a cell as a formula (``leads.cells``), and
+# "'" itself, so that the quote put in front of such a cell can be taken off again exactly.
+_FORMULA_START = FORMULA_START | {"'"}
 # A cell starting so, in cells joined by line breaks (one search finds the rows to change).
 _FORMULA_CELL = re.compile("^[=+\\-@\t\r']", re.MULTILINE)
 Status = ImportJob.Status

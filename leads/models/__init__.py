@@ -9,6 +9,7 @@ from .access import (
     SystemSettings,
     UserGroup,
 )
+from .exports import ExportJob
 from .imports import DuplicateReview, ImportJob, ImportTemplate
 from .lead import AltPhone, DedupeLock, DncNumber, Lead
 from .lists import CustomFieldDefinition, LeadList
@@ -22,6 +23,7 @@ __all__ = [
     "DedupeLock",
     "DncNumber",
     "DuplicateReview",
+    "ExportJob",
     "ImportJob",
     "ImportTemplate",
     "IpList",

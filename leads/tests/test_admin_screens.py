@@ -1,12 +1,10 @@
 """Supervisor screens: manual entry and editing through the pipeline, DNC files, custom field
-preview, export neutralisation, dashboard, list counts, and the review queue pages."""
+preview, dashboard, list counts, and the review queue pages (exports: test_exports.py)."""
 
-import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,7 +16,6 @@ from campaigns.tests.factories import CampaignFactory, HopperEntryFactory
 from leads.dnc import dnc_entry_clean, dnc_file_read, dnc_text_decode
 from leads.models import DncNumber, DuplicateReview, ImportJob, Lead
 from leads.outcomes import Rejection
-from leads.resources import LeadResource
 from leads.services import LeadChangeRefused, duplicate_review_add, lead_update
 from leads.statistics import leads_loaded_per_day
 from leads.tests.factories import (
@@ -467,41 +464,6 @@ def test_custom_field_preview_renders_each_type(admin_client):
     assert 'type="date"' in page and 'type="time"' in page
     assert "Read this to the customer" in page
     assert "Line one<br>Line two" in page
-
-
-# --- Export ------------------------------------------------------------------------------------
-
-
-def test_export_neutralises_formulas():
-    LeadFactory(first_name='=HYPERLINK("http://evil","x")', last_name="+1", city="@SUM(1)")
-
-    row = LeadResource().export(Lead.objects.all()).dict[0]
-
-    assert row["first_name"] == '\'=HYPERLINK("http://evil","x")'
-    assert row["last_name"] == "'+1"
-    assert row["city"] == "'@SUM(1)"
-
-
-def test_admin_export_csv_and_xlsx_are_neutralised_and_filtered(admin_client, lead_list):
-    LeadFactory(list=lead_list, first_name='=HYPERLINK("http://x","y")', comments="-2+3")
-    LeadFactory(first_name="Elsewhere")
-    url = reverse("admin:leads_lead_export") + f"?list__list_id__exact={lead_list.pk}"
-
-    columns = {f"leadresource_{name}": "on" for name in LeadResource().get_export_order()}
-    csv_response = admin_client.post(url, {"format": "0", "resource": "0", **columns})
-    text = csv_response.content.decode("utf-8")
-    assert csv_response.status_code == 200
-    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
-    assert "'-2+3" in text
-    assert "Elsewhere" not in text
-
-    xlsx_response = admin_client.post(url, {"format": "1", "resource": "0", **columns})
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_response.content)).active
-    header = [cell.value for cell in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("first_name") + 1)
-    assert cell.data_type == "s"
-    assert cell.value.startswith("'=HYPERLINK")
-    assert sheet.max_row == 2
 
 
 # --- Dashboard ---------------------------------------------------------------------------------

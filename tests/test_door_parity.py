@@ -1,0 +1,293 @@
+"""Issue 9 (4): one row sent through every door gives the same outcome and the same stored lead.
+
+Hypothesis makes a row (valid and invalid phones: lengths, exchanges, area codes, commas), its
+add_lead options (the 12 duplicate checks, alone or two together, with and without day
+windows; system and campaign DNC, exact and AREACODE; prefix, area code and NANPA checks;
+lookup_state; time-zone methods; hopper with priority and local call time check; custom
+values) and the state it meets (leads that do or do not collide, in the same list, the same
+campaign or elsewhere, of several ages; DNC rows, exact and wildcard, of the list's campaign,
+of the campaign whose DNC list it borrows or of another; NANPA data or none; custom fields on
+or off). The clock is frozen at one of a few instants.
+
+The row goes through the legacy API, the importer (``manage.py import_leads`` with a one-row
+CSV) and the admin's manual entry, each from the same state (a savepoint rolled back after
+each door). Every door that can express the example must answer the API's outcome class (with
+the same phone problem, or the same duplicate lead) and store the same lead: every column but
+lead_id, door and user (the frozen clock makes the dates equal too), the same custom values,
+hopper row and alt phones, and no duplicate review.
+
+A door that cannot express an example is left out of that example, never compared more
+loosely; ``door_limits`` says why for each case, and hypothesis' statistics count them.
+The API is the reference: it passes the contract's cases.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
+from hypothesis import strategies as st
+
+from leads.outcomes import DuplicateCheck
+from leads.rules import RANK_MAX, lead_column_width
+
+from .door_parity import (
+    ALL_LISTS,
+    CAMPAIGN_OF,
+    CUSTOM_LABELS,
+    LIST_CUSTOM,
+    STAFF_USER,
+    TARGET_LISTS,
+    Example,
+    caches_dropped,
+    differences,
+    example_state,
+    parity_world,
+    stored,
+    through_api,
+    through_import,
+    through_manual,
+)
+
+pytestmark = pytest.mark.django_db
+
+INSTANTS = (
+    datetime(2026, 1, 14, 15, 0, tzinfo=UTC),  # Wednesday: 10:00 in Florida, 07:00 in California
+    datetime(2026, 7, 15, 3, 30, tzinfo=UTC),  # late evening everywhere in the US
+    datetime(2026, 7, 18, 20, 30, tzinfo=UTC),  # Saturday afternoon
+)
+WINDOWS = ("", "1DAY", "7DAY", "30DAY", "360DAY", "45DAY")
+LONG_COMMENT = "x" * 300
+
+
+def phone_numbers() -> st.SearchStrategy[str]:
+    """10-digit numbers in known, phonenumbers-only and unassigned area codes, with a good or
+    a bad exchange, and the lengths and spellings around the limits."""
+    ten = st.builds(
+        lambda area, exchange: area + exchange + "0142",
+        st.sampled_from(["727", "212", "415", "305", "999"]),
+        st.sampled_from(["555", "155"]),
+    )
+    shapes = {
+        "10": lambda p: p,
+        "11": lambda p: p + "9",
+        "6": lambda p: p[:6],
+        "5": lambda p: p[:5],
+        "16": lambda p: p + "123456",
+        "17": lambda p: p + "1234567",
+        "comma": lambda p: f"{p[:3]},{p[3:]}",
+        "empty": lambda p: "",
+    }
+    weighted = ["10"] * 6 + list(shapes)
+    return st.builds(lambda p, shape: shapes[shape](p), ten, st.sampled_from(weighted))
+
+
+def rows(for_manual: bool) -> st.SearchStrategy[dict[str, str]]:
+    """A lead's fields; ``same`` in alt_phone stands for the row's own phone number."""
+    comments = ["", "call; later #2", "O'Neil + co"] + ([] if for_manual else [LONG_COMMENT])
+    ranks = ["", "3"] + ([] if for_manual else ["40000"])
+    pick = st.sampled_from
+    return st.fixed_dictionaries(
+        {
+            "phone_number": phone_numbers().filter(lambda p: p or not for_manual),
+            "phone_code": pick(["", "1", "44"]),
+            "title": pick(["", "Mr", "MR", "Dr"]),
+            "first_name": pick(["", "Ann", "ANN", "José", "Jo+Ann"]),
+            "middle_initial": pick(["", "Q"]),
+            "last_name": pick(["", "Lee", "lee"]),
+            "alt_phone": pick(["", "same", "8135550000", "813-555-0000"]),
+            "vendor_lead_code": pick(["", "V1", "V 1+2#"]),
+            "address1": pick(["", "1 Main St."]),
+            "city": pick(["", "Clearwater"]),
+            "state": pick(["", "FL", "CA", "NY"]),
+            "postal_code": pick(["", "33755", "94105", "3375"]),
+            "country_code": pick(["", "USA"]),
+            "gender": pick(["", "M", "F", "U"]),
+            "date_of_birth": pick(["", "1980-01-02"]),
+            "email": pick(["", "a+b@example.com"]),
+            "comments": pick(comments),
+            "rank": pick(ranks),
+            "owner": pick(["", "PST", "EST", "X"]),
+        }
+    )
+
+
+def existing_leads() -> st.SearchStrategy[list[dict]]:
+    """Leads already stored; names and alt phones in other letter cases and with trailing
+    spaces, which duplicate checks ignore."""
+    pick = st.sampled_from
+    lead = st.fixed_dictionaries(
+        {
+            "list_id": pick(ALL_LISTS),
+            "same_phone": st.booleans(),
+            "alt_phone": pick(["", "same", "same ", "8135550000"]),
+            "title": pick(["", "Mr", "mr ", "Dr"]),
+            "first_name": pick(["", "Ann", "ann ", "Bo"]),
+            "last_name": pick(["", "Lee", "LEE "]),
+            "age_days": pick([0.5, 2.5, 20, 100, 400]),
+            "status": pick(["NEW", "SALE"]),
+        }
+    )
+    return st.lists(lead, max_size=3)
+
+
+def duplicate_checks(for_manual: bool) -> st.SearchStrategy[str]:
+    """One or two of the 12 checks (any order: they run in the fixed one), with a window;
+    the manual form offers one check and no window."""
+    names = [check.value for check in DuplicateCheck]
+    if for_manual:
+        return st.sampled_from(["", *names])
+    chosen = st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)
+    return st.builds(
+        lambda checks, window: "-".join(filter(None, [*checks, window])),
+        chosen,
+        st.sampled_from(WINDOWS),
+    )
+
+
+@st.composite
+def examples(draw) -> Example:
+    # Half the examples stay within what the manual form can say, so it takes part.
+    for_manual = draw(st.booleans())
+    row = draw(rows(for_manual))
+    row["alt_phone"] = row["alt_phone"].replace("same", row["phone_number"])
+    list_id = draw(st.sampled_from(TARGET_LISTS))
+    flag = st.sampled_from(["", "Y"])
+    dnc_mode = st.sampled_from(["", "Y", "AREACODE"])
+    options = {
+        "duplicate_check": draw(duplicate_checks(for_manual)),
+        "dnc_check": draw(dnc_mode),
+        "campaign_dnc_check": draw(dnc_mode),
+        "usacan_prefix_check": draw(flag),
+        "usacan_areacode_check": draw(flag),
+        "lookup_state": draw(flag),
+        "add_to_hopper": draw(flag),
+        "nanpa_ac_prefix_check": "" if for_manual else draw(flag),
+        "tz_method": draw(
+            st.sampled_from(["", "POSTAL", "TZCODE", "NANPA", "POSTAL-NANPA", "tzcode"])
+        )
+        if not for_manual
+        else "",
+        "hopper_priority": "" if for_manual else draw(st.sampled_from(["", "5", "-120"])),
+        "hopper_local_call_time_check": "" if for_manual else draw(flag),
+    }
+    campaigns = ["CAMPA", "CAMPB", "CAMPC", "", "NOPE"]
+    campaign_id = (
+        CAMPAIGN_OF[list_id]
+        if for_manual
+        else draw(st.sampled_from([CAMPAIGN_OF[list_id], *campaigns]))
+    )
+    custom = (
+        {}
+        if for_manual
+        else draw(
+            st.dictionaries(
+                st.sampled_from(CUSTOM_LABELS),
+                st.sampled_from(["red", "", "--BLANK--", 'a+b;c"d\\']),
+            )
+        )
+    )
+    patterns = st.sampled_from(["phone", "wildcard", "other"])
+    example = Example(
+        row=row,
+        list_id=list_id,
+        options=options,
+        campaign_id=campaign_id,
+        custom=custom,
+        existing=draw(existing_leads()),
+        dnc=draw(st.lists(patterns, max_size=2, unique=True)),
+        campaign_dnc=draw(
+            st.lists(
+                st.tuples(st.sampled_from(["CAMPA", "CAMPB", "CAMPC"]), patterns),
+                max_size=2,
+                unique=True,
+            )
+        ),
+        nanpa_loaded=draw(st.booleans()),
+        custom_fields_enabled=draw(st.booleans()),
+        now=draw(st.sampled_from(INSTANTS)),
+    )
+    example.skipped = door_limits(example)
+    return example
+
+
+def door_limits(example: Example) -> dict[str, str]:
+    """The doors that cannot express this example, and why."""
+    row, options = example.row, example.options
+    skipped = {}
+    importer = []
+    if "," in row["phone_number"]:
+        importer.append("reduces phone numbers to digits (contract §5); the API keeps commas")
+    if not row["alt_phone"].isdigit() and row["alt_phone"]:
+        importer.append("reduces alt_phone to digits (contract §5); the API keeps the rest")
+    if options["campaign_dnc_check"] and example.campaign_id not in ("CAMPA", "CAMPB", "CAMPC"):
+        importer.append("refuses a campaign DNC check without a known campaign; the API passes")
+    if options["add_to_hopper"] and options["hopper_local_call_time_check"]:
+        importer.append("has no hopper local call time check")
+    if example.custom and example.list_id != LIST_CUSTOM:
+        importer.append("cannot map a column to a label its list does not define")
+    if importer:
+        skipped["import"] = "; ".join(importer)
+    manual = []
+    if "-" in options["duplicate_check"]:
+        manual.append("offers one duplicate check and no window")
+    if options["tz_method"] or options["nanpa_ac_prefix_check"]:
+        manual.append("has no time-zone method nor NANPA check")
+    if options["add_to_hopper"] and (
+        options["hopper_priority"] or options["hopper_local_call_time_check"]
+    ):
+        manual.append("has no hopper priority nor local call time check")
+    if options["campaign_dnc_check"] and example.campaign_id != CAMPAIGN_OF[example.list_id]:
+        manual.append("checks the campaign DNC of the list's own campaign")
+    if example.custom:
+        manual.append("has no custom field inputs (the list's defaults are stored)")
+    if not row["phone_number"]:
+        manual.append("requires a phone number before the pipeline")
+    if len(row["comments"]) > lead_column_width("comments") or int(row["rank"] or 0) > RANK_MAX:
+        manual.append("refuses over-long text and out-of-range ranks before the pipeline")
+    if manual:
+        skipped["manual"] = "; ".join(manual)
+    return skipped
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    parity_world()
+
+
+@settings(
+    max_examples=60,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(example=examples())
+def test_every_door_answers_and_stores_as_the_api_does(client, world, tmp_path, example):
+    """Each door that can express the example gives the API's outcome and stored lead."""
+    doors = [door for door in ("import", "manual") if door not in example.skipped]
+    for door, why in example.skipped.items():
+        event(f"{door} left out: {why}")
+    assume(doors)
+    client.force_login(get_user_model().objects.get(username=STAFF_USER))
+    results = {}
+    with time_machine.travel(example.now, tick=False), transaction.atomic():
+        existing_ids = example_state(example)
+        for door in ("api", *doors):
+            with transaction.atomic():
+                caches_dropped()
+                if door == "api":
+                    answer = through_api(client, example, existing_ids)
+                elif door == "import":
+                    answer = through_import(example, tmp_path)
+                else:
+                    answer = through_manual(client, example)
+                results[door] = (answer, stored(existing_ids))
+                transaction.set_rollback(True)
+        transaction.set_rollback(True)
+    caches_dropped()
+    event(f"outcome: {results['api'][0].outcome}")
+    for door in doors:
+        assert not differences(results["api"], results[door]), (door, example)

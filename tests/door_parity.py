@@ -46,11 +46,14 @@ API_USER = "parityapi"
 STAFF_USER = "paritysup"
 # Target lists: in CAMPA with custom fields; in CAMPB (which borrows CAMPC's DNC list); none.
 LIST_CUSTOM, LIST_BORROWS_DNC, LIST_NO_CAMPAIGN = 9101, 9201, 9401
-# Other lists a pre-existing lead may be in: CAMPA's second list, CAMPC's list.
-LIST_SAME_CAMPAIGN, LIST_OTHER_CAMPAIGN = 9102, 9301
+# Other lists a pre-existing lead may be in: CAMPA's second list, CAMPC's list, and a second
+# list without a campaign (the campaign checks of a list without one cover those, U25).
+LIST_SAME_CAMPAIGN, LIST_OTHER_CAMPAIGN, LIST_NO_CAMPAIGN_2 = 9102, 9301, 9402
 TARGET_LISTS = (LIST_CUSTOM, LIST_BORROWS_DNC, LIST_NO_CAMPAIGN)
-ALL_LISTS = (*TARGET_LISTS, LIST_SAME_CAMPAIGN, LIST_OTHER_CAMPAIGN)
-CAMPAIGN_OF = {9101: "CAMPA", 9102: "CAMPA", 9201: "CAMPB", 9301: "CAMPC", 9401: ""}
+ALL_LISTS = (*TARGET_LISTS, LIST_SAME_CAMPAIGN, LIST_OTHER_CAMPAIGN, LIST_NO_CAMPAIGN_2)
+CAMPAIGN_OF = {9101: "CAMPA", 9102: "CAMPA", 9201: "CAMPB", 9301: "CAMPC", 9401: "", 9402: ""}
+# The campaign whose DNC list a campaign DNC check reads.
+DNC_LIST_OF = {"CAMPA": "CAMPA", "CAMPB": "CAMPC", "CAMPC": "CAMPC"}
 CUSTOM_LABELS = ("cf_color", "cf_note")
 OTHER_PHONE = "7275550999"
 # Lead columns every door must store alike; the door and who used it may differ.
@@ -85,7 +88,7 @@ class Example:
     nanpa_loaded: bool
     custom_fields_enabled: bool
     now: datetime
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def example_state(example: Example) -> set[int]:
     for name in example.dnc:
         DncNumberFactory(phone_number=patterns[name])
     for campaign_id, name in example.campaign_dnc:
+        if campaign_id == "checked":
+            campaign_id = DNC_LIST_OF.get(example.campaign_id, "CAMPA")
         CampaignDnc.objects.get_or_create(campaign_id=campaign_id, phone_number=patterns[name])
     if example.nanpa_loaded:
         for prefix in ("555", *(str(n) for n in range(200, 210))):
@@ -294,10 +299,10 @@ def through_import(example: Example, folder: Path) -> Answer:
     columns = [*IMPORT_FIELDS, *labels]
     path = folder / "leads.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        # The first column is not mapped: a vendor's row id. (A file whose only non-empty
-        # cells are phone numbers is refused as a one-column file.)
+        # The first two columns are not mapped: a vendor's row id and name. (The reader
+        # refuses a file with fewer than two non-empty columns.)
         csv.writer(stream).writerow(
-            ["row-1"]
+            ["row-1", "vendor"]
             + [example.row.get(name, "") for name in IMPORT_FIELDS]
             + [example.custom[label] for label in labels]
         )
@@ -308,7 +313,7 @@ def through_import(example: Example, folder: Path) -> Answer:
         example.list_id,
         "--no-header",
         "--mapping",
-        ",".join(f"{number}={name}" for number, name in enumerate(columns, start=2)),
+        ",".join(f"{number}={name}" for number, name in enumerate(columns, start=3)),
         "--user",
         STAFF_USER,
         "--yes",

@@ -87,6 +87,7 @@ class Example:
     campaign_dnc: list[tuple[str, str]]
     nanpa_loaded: bool
     custom_fields_enabled: bool
+    use_non_latin: bool
     now: datetime
     skipped: dict[str, list[str]] = field(default_factory=dict)
 
@@ -157,7 +158,9 @@ def parity_world() -> None:
 
 def example_state(example: Example) -> set[int]:
     """Write the rows this example meets; return the ids of the leads already there."""
-    SystemSettingsFactory(custom_fields_enabled=example.custom_fields_enabled)
+    SystemSettingsFactory(
+        custom_fields_enabled=example.custom_fields_enabled, use_non_latin=example.use_non_latin
+    )
     phone = example.row["phone_number"]
     patterns = {"phone": phone, "wildcard": f"{phone[:3]}XXXXXXX", "other": OTHER_PHONE}
     for name in example.dnc:

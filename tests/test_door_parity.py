@@ -93,8 +93,8 @@ def rows(door: str) -> st.SearchStrategy[dict[str, str]]:
     return st.fixed_dictionaries(
         {
             "phone_number": phone_numbers(commas=manual, empty=not manual),
-            "phone_code": pick(["", "1", "44"]),
-            "title": pick(["", "Mr", "MR", "Dr"]),
+            "phone_code": pick(["", "1", "44", "+44"]),
+            "title": pick(["", "Mr", "MR", "Dr", "D+r."]),
             "first_name": pick(["", "Ann", "ANN", "José", "Jo+Ann"]),
             "middle_initial": pick(["", "Q"]),
             "last_name": pick(["", "Lee", "lee"]),
@@ -105,13 +105,16 @@ def rows(door: str) -> st.SearchStrategy[dict[str, str]]:
             "state": pick(["", "FL", "CA", "NY"]),
             "postal_code": pick(["", "33755", "94105", "3375"]),
             "country_code": pick(["", "USA"]),
-            "gender": pick(["", "M", "F", "U"]),
-            "date_of_birth": pick(["", "1980-01-02"]),
+            # The form offers M, F and U, and takes dates as the admin's date widget writes them.
+            "gender": pick(["", "M", "F", "U", *([] if manual else ["m", "Male", "X"])]),
+            "date_of_birth": pick(
+                ["", "1980-01-02", *([] if manual else ["1980/01/02", "80-1-2", "2024-02-30"])]
+            ),
             "email": pick(["", "a+b@example.com"]),
             "comments": pick(
                 ["", "call; later #2", "O'Neil + co", *([] if manual else ["x" * 300])]
             ),
-            "rank": pick(["", "3", *([] if manual else ["40000"])]),
+            "rank": pick(["", "3", "-5", *([] if manual else ["40000"])]),
             "owner": pick(["", "PST", "EST", "X"]),
         }
     )
@@ -128,7 +131,7 @@ def existing_leads() -> st.SearchStrategy[list[dict]]:
             "same_phone": pick([True, True, False]),
             "alt_phone": pick(["", "same", "same ", "8135550000"]),
             "title": pick(["", "Mr", "mr ", "Dr"]),
-            "first_name": pick(["", "Ann", "ann ", "Bo"]),
+            "first_name": pick(["", "Ann", "ann ", "Jose", "Jo Ann"]),
             "last_name": pick(["", "Lee", "LEE "]),
             "age_days": pick([0.5, 2.5, 20, 100, 400]),
             "status": pick(["NEW", "SALE"]),
@@ -145,9 +148,10 @@ def duplicate_checks(door: str) -> st.SearchStrategy[str]:
         return st.sampled_from(["", *names])
     chosen = st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)
     return st.builds(
-        lambda checks, window: "-".join(filter(None, [*checks, window])),
+        lambda checks, window, spell: spell("-".join(filter(None, [*checks, window]))),
         chosen,
         st.sampled_from(WINDOWS),
+        st.sampled_from([str, str, str.lower]),
     )
 
 
@@ -217,6 +221,7 @@ def examples(draw) -> Example:
         ),
         nanpa_loaded=draw(st.booleans()),
         custom_fields_enabled=draw(st.sampled_from([True, True, False])),
+        use_non_latin=draw(st.sampled_from([True, True, False])),
         now=draw(st.sampled_from(INSTANTS)),
     )
     example.skipped = door_limits(example)
@@ -241,8 +246,9 @@ def door_limits(example: Example) -> dict[str, list[str]]:
     if importer:
         skipped["import"] = importer
     manual = []
-    if "-" in options["duplicate_check"]:
-        manual.append("offers one duplicate check and no window")
+    check = options["duplicate_check"]
+    if "-" in check or check != check.upper():
+        manual.append("offers one duplicate check (upper case) and no window")
     if options["tz_method"] or options["nanpa_ac_prefix_check"]:
         manual.append("has no time-zone method nor NANPA check")
     if options["add_to_hopper"] and (
@@ -259,6 +265,8 @@ def door_limits(example: Example) -> dict[str, list[str]]:
         len(value) > (lead_column_width(name) or len(value)) for name, value in row.items()
     ):
         manual.append("refuses values wider than their column and out-of-range ranks")
+    if row["gender"] not in ("", "M", "F", "U") or row["date_of_birth"] not in ("", "1980-01-02"):
+        manual.append("offers M, F and U, and refuses dates its date field cannot read")
     if manual:
         skipped["manual"] = manual
     return skipped

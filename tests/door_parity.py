@@ -392,22 +392,3 @@ def through_manual(client, example: Example) -> Answer:
     duplicate = re.fullmatch(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", message)
     assert duplicate is not None, message
     return Answer(Outcome.DUPLICATE, duplicate.group(1))
-
-
-def differences(reference: tuple[Answer, dict], other: tuple[Answer, dict]) -> list[str]:
-    """What a door did differently from the reference door, one line per difference."""
-    (answer, written), (other_answer, other_written) = reference, other
-    found = [] if answer == other_answer else [f"answer: {answer} != {other_answer}"]
-    for part, rows in written.items():
-        other_rows = other_written[part]
-        if not isinstance(rows, list) or len(rows) != len(other_rows):
-            if rows != other_rows:
-                found.append(f"{part}: {rows} != {other_rows}")
-            continue
-        for row, other_row in zip(rows, other_rows, strict=True):
-            found += [
-                f"{part}.{name}: {row[name]!r} != {other_row[name]!r}"
-                for name in row
-                if row[name] != other_row[name]
-            ]
-    return found

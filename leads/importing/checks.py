@@ -309,8 +309,8 @@ class RowChecker:
                     phone_code=phone_code, areacode=phone[:3]
                 )
         result.state = state
-        if self._custom:
-            result.custom = self._custom_values(list_id, result.cells)
+        # Unmapped fields too: the API stores their defaults (D15) with custom_fields=Y.
+        result.custom = self._custom_values(list_id, result.cells)
         return result
 
     # --- a batch: one query per check ----------------------------------------------------

@@ -449,6 +449,26 @@ def test_custom_fields_and_the_hopper(tmp_path, target):
     assert job.counts["added"] == 1
 
 
+def test_custom_field_defaults_are_stored_when_no_custom_column_is_mapped(tmp_path, target):
+    """As the API with custom_fields=Y and manual entry do (D15): found by test_door_parity."""
+    target.keeps_custom_fields = True
+    target.save()
+    CustomFieldDefinitionFactory(list=target, field_label="plan")
+    CustomFieldDefinitionFactory(list=target, field_label="level", field_default="gold")
+    run(
+        make_job(
+            tmp_path,
+            [["7275550001", "Ann"]],
+            list_id=target.list_id,
+            header=["phone", "first"],
+            mapping={0: "phone_number", 1: "first_name"},
+        )
+    )
+    lead = Lead.objects.get(phone_number="7275550001")
+    assert lead.custom_values == {"plan": "", "level": "gold"}
+    assert lead.entry_list_id == target.list_id
+
+
 def test_copy_lines_have_the_values_lead_build_gives():
     now = timezone.now()
     actor = LeadActor(user="uploader-with-a-long-name", door=Lead.Door.UPLOAD)

@@ -180,6 +180,9 @@ if LMAPI_WIRE_PROFILE not in {"documented", "vicidial"}:
     raise ImproperlyConfigured("LMAPI_WIRE_PROFILE must be 'documented' or 'vicidial'")
 # D6: how long a successful API password check is remembered.
 LMAPI_AUTH_CACHE_SECONDS = int(os.environ.get("LMAPI_AUTH_CACHE_SECONDS", "300"))
+# The largest request body the legacy API reads; larger ones get HTTP 413 before the login
+# (leads/api/body.py). Its callers send a few hundred bytes of form fields.
+LMAPI_MAX_BODY_BYTES = int(os.environ.get("LMAPI_MAX_BODY_BYTES", str(64 * 1024)))
 
 # Background tasks (spreadsheet imports): Django's Tasks API backport with the database backend;
 # `manage.py db_worker` runs them (README, "Imports and the worker").

@@ -14,7 +14,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
 django_application = get_wsgi_application()
 
-from leads.api.views import lmapi  # noqa: E402  (needs the apps loaded above)
+from leads.api.body import count_unsized_body  # noqa: E402  (needs the apps loaded above)
+from leads.api.views import lmapi  # noqa: E402
 
 LEGACY_API_PATHS = frozenset({"/API/lmapi.php", "/vicidial/non_agent_api.php"})
 
@@ -36,5 +37,7 @@ legacy_api_application = LegacyApiHandler()
 
 def application(environ, start_response):
     if environ.get("PATH_INFO") in LEGACY_API_PATHS:
+        # A chunked body gets a length (read up to the limit) that the view then checks.
+        count_unsized_body(environ)
         return legacy_api_application(environ, start_response)
     return django_application(environ, start_response)

@@ -204,7 +204,30 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "no_api_password": {"()": "leads.api.log_filters.RequestLineWithoutPassword"},
+    },
+    "formatters": {
+        # Django's own form for the development server's request lines.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        # runserver logs every request line, query string included: never the API's pass= (D6).
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["no_api_password"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 SILENCED_SYSTEM_CHECKS = ["models.W043"]  # MariaDB: its _ci collation replaces expression indexes

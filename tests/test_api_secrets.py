@@ -251,3 +251,19 @@ def test_a_live_server_post_keeps_the_password_out_of_the_log_and_its_admin_page
         response = client.get(page)
         assert response.status_code == 200
         assert b"zqxjkvwmtz" not in response.content
+
+
+def test_the_development_server_logs_request_lines_without_the_password(caplog):
+    """runserver (./dev serve) logs every request line with its query string, as
+    django.core.servers.basehttp does; every password pair is gone from it (D6)."""
+    server_log = logging.getLogger("django.server")
+    server_log.addHandler(caplog.handler)  # it does not propagate to the root logger
+    try:
+        line = "GET /API/lmapi.php?user=6666&pa%73s=zqxjkvw&PASS[]=zqxjkvw&function=version"
+        server_log.info('"%s" %s %s', f"{line} HTTP/1.1", "200", "61")
+    finally:
+        server_log.removeHandler(caplog.handler)
+
+    assert [record.getMessage() for record in caplog.records] == [
+        '"GET /API/lmapi.php?user=6666&function=version HTTP/1.1" 200 61'
+    ]

@@ -95,6 +95,15 @@ def last_body_value(request: HttpRequest) -> str:
     return fields[-1][-1].replace("\x00", "") if fields else ""
 
 
+def query_without_password(query: str) -> str:
+    """A raw query string as sent, minus every pair whose name may carry a password."""
+    return "&".join(
+        pair
+        for pair in query.split("&")
+        if pair and not is_password_name(unquote_plus(pair.split("=", 1)[0]))
+    )
+
+
 def request_without_password(request: HttpRequest, params: Mapping[str, str]) -> str:
     """The request as the API log keeps it: path and parameters, never the password (D6).
 
@@ -102,12 +111,7 @@ def request_without_password(request: HttpRequest, params: Mapping[str, str]) ->
     its parameters."""
     if request.method == "GET":
         # NUL cannot be stored in any database text column (D9).
-        pairs = request.META.get("QUERY_STRING", "").replace("\x00", "").split("&")
-        query = "&".join(
-            pair
-            for pair in pairs
-            if pair and not is_password_name(unquote_plus(pair.split("=", 1)[0]))
-        )
+        query = query_without_password(request.META.get("QUERY_STRING", "").replace("\x00", ""))
     else:
         shown = QueryDict(mutable=True)
         for name, value in params.items():

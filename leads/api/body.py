@@ -61,5 +61,5 @@ class _DropFiles(FileUploadHandler):
 def drop_file_parts(request: HttpRequest) -> None:
     """Let the request's multipart parser keep no file part, in memory or on disk (Django
     would write one over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file)."""
-    if request.method == "POST":
+    if request.content_type == "multipart/form-data":
         request.upload_handlers = [_DropFiles(request)]

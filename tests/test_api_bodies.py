@@ -151,7 +151,11 @@ def test_an_endless_chunked_body_is_read_only_one_byte_past_the_limit(db, settin
     assert stream.bytes_read == settings.LMAPI_MAX_BODY_BYTES + 1
 
 
-def test_a_small_chunked_body_is_read_and_adds_the_lead(caller):
+def test_a_small_chunked_body_is_read_and_adds_the_lead(transactional_db):
+    """Within the limit, a chunked body is read and parsed like any other."""
+    # Committed: the WSGI call closes the test's connection at the start of the request.
+    ApiUserFactory(username="6666", profile__user_level=9)
+
     class Terminated:
         def __init__(self, data: bytes) -> None:
             self.data = data

@@ -189,6 +189,9 @@ if LMAPI_WIRE_PROFILE not in {"documented", "vicidial"}:
     raise ImproperlyConfigured("LMAPI_WIRE_PROFILE must be 'documented' or 'vicidial'")
 # D6: how long a successful API password check is remembered.
 LMAPI_AUTH_CACHE_SECONDS = int(os.environ.get("LMAPI_AUTH_CACHE_SECONDS", "300"))
+# The largest request body the legacy API reads; larger ones get HTTP 413 before the login
+# (leads/api/body.py). Its callers send a few hundred bytes of form fields.
+LMAPI_MAX_BODY_BYTES = int(os.environ.get("LMAPI_MAX_BODY_BYTES", str(64 * 1024)))
 
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
 # "127.0.0.1,10.0.0.0/8"). The client address used by IP lists, lockouts and the API log is
@@ -227,7 +230,30 @@ REST_FRAMEWORK = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "no_api_password": {"()": "leads.api.log_filters.RequestLineWithoutPassword"},
+    },
+    "formatters": {
+        # Django's own form for the development server's request lines.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        # runserver logs every request line, query string included: never the API's pass= (D6).
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["no_api_password"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 SILENCED_SYSTEM_CHECKS = ["models.W043"]  # MariaDB: its _ci collation replaces expression indexes

@@ -16,7 +16,8 @@ django_application = get_wsgi_application()
 
 from django.urls import URLPattern, get_resolver  # noqa: E402
 
-from leads.api.views import lmapi  # noqa: E402  (needs the apps loaded above)
+from leads.api.body import count_unsized_body  # noqa: E402  (needs the apps loaded above)
+from leads.api.views import lmapi  # noqa: E402
 
 
 def legacy_api_paths() -> frozenset[str]:
@@ -49,5 +50,7 @@ legacy_api_application = LegacyApiHandler()
 
 def application(environ, start_response):
     if environ.get("PATH_INFO") in LEGACY_API_PATHS:
+        # A chunked body gets a length (read up to the limit) that the view then checks.
+        count_unsized_body(environ)
         return legacy_api_application(environ, start_response)
     return django_application(environ, start_response)

@@ -4,7 +4,8 @@ Hypothesis sends random parameter names and values (quotes, backslashes, NUL, ve
 strings, ``x[]`` names, any Unicode, malformed percent-encoding, invalid UTF-8) next to valid
 credentials and ``function=add_lead``, by GET (encoded pairs and raw query strings) and by
 POST (urlencoded and multipart). Every answer must be HTTP 200 with only ``SUCCESS:``,
-``ERROR:`` and ``NOTICE:`` lines. Without a SUCCESS line the request must not have written a
+``ERROR:`` and ``NOTICE:`` lines, or, for a body over LMAPI_MAX_BODY_BYTES, HTTP 413 with
+its one line. Without a SUCCESS line the request must not have written a
 lead, alt phone, hopper row or callback (D10); with one, it wrote exactly one lead.
 
 Each example runs in a savepoint that is rolled back, so examples start from the same state
@@ -17,6 +18,7 @@ import urllib.parse
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -299,6 +301,12 @@ def _send_and_check(send: Callable[[], object]) -> None:
         transaction.set_rollback(True)
 
     body = response.content.decode("utf-8")
+    if response.status_code == 413:
+        # A body over LMAPI_MAX_BODY_BYTES (a long random value) is refused before the login.
+        declared = int(response.wsgi_request.META["CONTENT_LENGTH"])
+        assert declared > settings.LMAPI_MAX_BODY_BYTES, body
+        assert (body, after) == ("ERROR: REQUEST BODY TOO LARGE\n", before)
+        return
     assert response.status_code == 200, body
     assert body.endswith("\n"), body
     lines = body[:-1].split("\n")

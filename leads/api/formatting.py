@@ -76,6 +76,11 @@ def no_function() -> Line:
     return Line("ERROR: NO FUNCTION SPECIFIED", "ERROR", "NO FUNCTION SPECIFIED", "")
 
 
+def body_too_large() -> Line:
+    # HTTP 413 before the login: no user is known, so nothing is logged.
+    return Line("ERROR: REQUEST BODY TOO LARGE", "ERROR", "REQUEST BODY TOO LARGE", "", False)
+
+
 def invalid_source(source: str) -> list[Line]:
     """Two lines; the one log row is written between them (R06+R07)."""
     return [

@@ -22,6 +22,16 @@ def php_name(name: str) -> str:
     return name.replace(".", "_").replace(" ", "_")
 
 
+def is_password_name(name: str) -> bool:
+    """Whether a parameter, as decoded from the request, may carry the caller's password (D6).
+
+    Wider than the one name the login reads: any letter case, array forms (``pass[]``, PHP's
+    array of passwords), and the spellings PHP would still read as ``pass`` (leading spaces,
+    stray ``_``), so the API log keeps none of them."""
+    base = php_name(name.replace("\x00", "")).split("[", 1)[0]
+    return base.strip("_").lower() == PASSWORD_PARAMETER
+
+
 def _last_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, value in pairs:
@@ -72,14 +82,26 @@ def request_params(request: HttpRequest) -> dict[str, str]:
 
 
 def last_body_value(request: HttpRequest) -> str:
-    """The value of the last field of a POST body ('' for GET): the API log keeps it (G03)."""
+    """The value of the last field of a POST body ('' for GET): the API log keeps it (G03).
+    Password fields do not count: a body ending in ``pass`` logs the field before it (D6)."""
+    if request.method != "POST":
+        return ""
     try:
-        if request.method != "POST" or not request.POST:
-            return ""
+        fields = [
+            items for name, items in request.POST.lists() if items and not is_password_name(name)
+        ]
     except UNREADABLE_BODY:
         return ""
-    last = list(request.POST.lists())[-1][1]
-    return last[-1].replace("\x00", "") if last else ""
+    return fields[-1][-1].replace("\x00", "") if fields else ""
+
+
+def query_without_password(query: str) -> str:
+    """A raw query string as sent, minus every pair whose name may carry a password."""
+    return "&".join(
+        pair
+        for pair in query.split("&")
+        if pair and not is_password_name(unquote_plus(pair.split("=", 1)[0]))
+    )
 
 
 def request_without_password(request: HttpRequest, params: Mapping[str, str]) -> str:
@@ -89,16 +111,11 @@ def request_without_password(request: HttpRequest, params: Mapping[str, str]) ->
     its parameters."""
     if request.method == "GET":
         # NUL cannot be stored in any database text column (D9).
-        pairs = request.META.get("QUERY_STRING", "").replace("\x00", "").split("&")
-        query = "&".join(
-            pair
-            for pair in pairs
-            if pair and php_name(unquote_plus(pair.split("=", 1)[0])) != PASSWORD_PARAMETER
-        )
+        query = query_without_password(request.META.get("QUERY_STRING", "").replace("\x00", ""))
     else:
         shown = QueryDict(mutable=True)
         for name, value in params.items():
-            if name != PASSWORD_PARAMETER:
+            if not is_password_name(name):
                 shown[name] = value
         query = shown.urlencode()
     return f"{request.path}?{query}" if query else request.path

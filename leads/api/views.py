@@ -21,6 +21,7 @@ from ..selectors import list_ids_allowed_for_group, system_settings_get, user_gr
 from ..services import LeadActor, lead_add
 from . import formatting
 from .auth import LoginResult, api_login
+from .body import body_too_large, drop_file_parts
 from .params import last_body_value, request_params, request_without_password
 
 LIST_RESTRICTED_FUNCTIONS = frozenset(
@@ -57,6 +58,9 @@ def lmapi(request: HttpRequest) -> HttpResponse:
     """Parse the query, authenticate, call the lead pipeline, print its lines (contract §1)."""
     started = time.monotonic()
     now = timezone.now()
+    if body_too_large(request.META):
+        return _response([formatting.body_too_large()], status=413)
+    drop_file_parts(request)
     try:
         params = request_params(request)
         last_value = last_body_value(request)

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leads.api.params import query_pairs, request_params
+from leads.api.params import is_password_name, query_pairs, request_params
 
 # Raw query strings as a WSGI server hands them over (bytes decoded as latin-1): any text as
 # UTF-8 with percent escapes (valid and not, UTF-8 and not), '+', '&', '=' and ';' in any
@@ -83,3 +83,22 @@ def test_query_string_wins_over_the_body_even_when_empty():
 def test_nul_characters_are_dropped_from_values():
     request = _request("first_name=A%00nn")
     assert request_params(request)["first_name"] == "Ann"
+
+
+@pytest.mark.parametrize(
+    ("name", "carries_password"),
+    [
+        ("pass", True),
+        ("PASS", True),
+        ("pass[]", True),
+        ("pass[0]", True),
+        (" pass", True),
+        ("pa\x00ss", True),
+        ("passport", False),
+        ("pa.ss", False),
+        ("user", False),
+    ],
+)
+def test_password_names_cover_every_spelling_that_may_carry_one(name, carries_password):
+    """D6: the API log drops these names; the login itself reads only ``pass``."""
+    assert is_password_name(name) is carries_password

@@ -31,7 +31,7 @@ import zipfile
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, islice
@@ -40,7 +40,11 @@ from xml.parsers import expat
 
 import charset_normalizer
 import python_calamine
+from django.conf import settings
 
+from leads.importing.errors import UnreadableFile
+from leads.importing.grid import ods_grid_cells, xlsx_grid_cells
+from leads.importing.limits import cell_check, workbook_check
 from leads.importing.mapping import field_for_header, looks_like_phone
 
 Row = tuple[int, list[str]]
@@ -52,6 +56,14 @@ _CHUNK = 1024 * 1024
 _CALAMINE_BYTES_PER_CELL = 100
 # Above this estimate an XLSX sheet is streamed instead and an ODS sheet is refused.
 _CALAMINE_BUDGET = 150 * 1024 * 1024
+# Calamine keeps a sheet as a dense grid of 32-byte cells (see ``grid``); an ODS sheet of
+# repeated values measured about 64 bytes a cell in all.
+_XLSX_BYTES_PER_GRID_CELL = 32
+_ODS_BYTES_PER_GRID_CELL = 64
+# So is a sheet whose XML (with the shared strings) inflates past this: calamine keeps every
+# value of a sheet, and a value may be made of many short runs of text that the size checks
+# of ``limits`` let through one by one.
+_CALAMINE_MAX_XML = 96 * 1024 * 1024
 # Windows-1252 is what Excel writes in Western locales: prefer it to charset-normalizer's
 # first guess unless it reads the sample clearly worse (percent "chaos").
 _CP1252_TOLERANCE = 10.0
@@ -69,14 +81,6 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DAMAGED = "could not be read: it may be damaged. Open it and save it again, or save it as CSV."
 _PASSWORD = "This spreadsheet is password-protected. Remove the password, save it and upload again."
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read as a lead file; ``message`` says why in plain language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
         rows = _without_bom(_text_rows(path, encoding, delimiter))
         head = list(islice(rows, sample_rows + 1))
     else:
+        if kind != "xls":
+            workbook_check(path)  # zip archives: refused before anything inflates them
         sheet, rows, head, dimension_rows = _first_sheet_with_rows(path, kind, sample_rows + 1)
     if not head:
         raise UnreadableFile("The file has no rows.")
@@ -195,7 +201,10 @@ def _file_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(256)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise UnreadableFile(f"This spreadsheet {_DAMAGED}") from None
     if "xl/workbook.xml" in names:
@@ -502,25 +511,38 @@ def _number_text(value: float) -> str:
     return text
 
 
-def _too_big_to_load(path: Path, part: str, cell_tag: re.Pattern[bytes], strings: str = "") -> bool:
-    """Whether calamine would need more than its budget for the sheet in this XML part, with
-    the cell count extrapolated from the part's first megabyte."""
+def _too_big_to_load(
+    path: Path,
+    part: str,
+    cell_tag: re.Pattern[bytes],
+    grid_bytes: Callable[[], float],
+    strings: str = "",
+) -> bool:
+    """Whether calamine would need more than its budget for the sheet in this XML part: for
+    the cells, with their count extrapolated from the part's first megabyte, or for the dense
+    grid it keeps them in (``grid_bytes``)."""
     try:
         with zipfile.ZipFile(path) as archive:
             size = archive.getinfo(part).file_size
-            if size < _CALAMINE_BUDGET // _CALAMINE_BYTES_PER_CELL * 8:
-                return False  # under 8 bytes a cell: it cannot hold that many cells
-            with archive.open(part) as stream:
-                head = stream.read(_CHUNK)
             extra = archive.getinfo(strings).file_size if strings in archive.namelist() else 0
+            if size + extra > _CALAMINE_MAX_XML:
+                return True  # calamine would hold it all, and a cell may be that long
+            # Under 8 bytes a cell, a small part cannot hold too many cells.
+            if size >= _CALAMINE_BUDGET // _CALAMINE_BYTES_PER_CELL * 8:
+                with archive.open(part) as stream:
+                    head = stream.read(_CHUNK)
+                cells = len(cell_tag.findall(head)) * size / max(len(head), 1)
+                if cells * _CALAMINE_BYTES_PER_CELL + extra > _CALAMINE_BUDGET:
+                    return True
+        return grid_bytes() > _CALAMINE_BUDGET
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return False  # the reader reports the damage
-    cells = len(cell_tag.findall(head)) * size / max(len(head), 1)
-    return cells * _CALAMINE_BYTES_PER_CELL + extra > _CALAMINE_BUDGET
 
 
 def _ods_too_big_to_load(path: Path) -> bool:
-    return _too_big_to_load(path, "content.xml", _ODS_CELL_TAG)
+    return _too_big_to_load(
+        path, "content.xml", _ODS_CELL_TAG, lambda: ods_grid_cells(path) * _ODS_BYTES_PER_GRID_CELL
+    )
 
 
 # --- XLSX sheets too large to load: streamed with expat ---------------------------------------
@@ -528,6 +550,7 @@ def _ods_too_big_to_load(path: Path) -> bool:
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*):?[A-Z]*(\d*)\"")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ODS_CELL_TAG = re.compile(rb"<table:table-cell\b")
+_MAX_COLUMNS = 16_384  # Excel's last column, XFD
 _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _NOT_DATE_PARTS = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -573,7 +596,13 @@ def _xlsx_part(path: Path, info: SheetInfo) -> str:
 
 
 def _xlsx_too_big_to_load(path: Path, part: str) -> bool:
-    return _too_big_to_load(path, part, _CELL_TAG, strings="xl/sharedStrings.xml")
+    return _too_big_to_load(
+        path,
+        part,
+        _CELL_TAG,
+        lambda: xlsx_grid_cells(path, part) * _XLSX_BYTES_PER_GRID_CELL,
+        "xl/sharedStrings.xml",
+    )
 
 
 def _xlsx_dimension_rows(path: Path, part: str) -> int | None:
@@ -640,13 +669,14 @@ class _SharedStrings:
                 phonetic = True
 
         def end(name: str) -> None:
-            nonlocal collecting, phonetic
+            nonlocal collecting, phonetic, size
             code = tags[name]
             if code == 3:
                 collecting = False
             elif code == 6:
                 phonetic = False
             elif code == 7:
+                size = 0
                 text = "".join(parts)
                 if "_x" in text:  # Excel's escapes for control characters: _x000D_
                     text = _ESCAPED_CHAR.sub(lambda m: chr(int(m[1], 16)), text)
@@ -655,9 +685,15 @@ class _SharedStrings:
                 parts.clear()
 
         def data(text: str) -> None:
+            nonlocal size
             if collecting:
                 parts.append(text)
+                size += len(text)
+                if size > limit:
+                    cell_check(size)
 
+        size = 0
+        limit = settings.IMPORT_MAX_CELL_CHARS
         yield from _feed(stream, _xml_parser(start, end, data))
 
 
@@ -770,7 +806,7 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
     collecting = inline = phonetic = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, number, column, kind, style, collecting, inline, phonetic
+        nonlocal row, number, column, kind, style, collecting, inline, phonetic, size
         code = tags[name]
         if code == 1:
             ref = attrs.get("r")
@@ -781,9 +817,12 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
                     column = columns[letters] = _column_index(letters)
             else:
                 column += 1
+            if column >= _MAX_COLUMNS:
+                raise UnreadableFile(f"This XLSX file {_DAMAGED}")
             kind = attrs.get("t")
             style = attrs.get("s")
             parts.clear()
+            size = 0
         elif code == 2 or (code == 3 and inline and not phonetic):
             collecting = True
         elif code == 4:
@@ -820,9 +859,15 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
             phonetic = False
 
     def data(text: str) -> None:
+        nonlocal size
         if collecting:
             parts.append(text)
+            size += len(text)
+            if size > limit:
+                cell_check(size)
 
+    size = 0
+    limit = settings.IMPORT_MAX_CELL_CHARS
     for _ in _feed(stream, _xml_parser(start, end, data)):
         yield from ready
         ready.clear()

@@ -1,0 +1,110 @@
+"""How many cells python-calamine would allocate for a sheet, found without loading it.
+
+Calamine keeps a sheet as a dense grid, from its first used cell to its last, whatever lies
+between: an XLSX of two cells, A1 and XFD1048576, asks for 17 billion cells (half a terabyte),
+and an ODS row of one value repeated 100 times, itself repeated 200,000 times, for 20 million.
+``reading`` loads a sheet with calamine only when these counts fit its budget; it streams (or
+refuses) the others. A count of ``math.inf`` means "cannot be bounded cheaply".
+"""
+
+import math
+import re
+import zipfile
+from pathlib import Path
+from xml.parsers import expat
+
+_CHUNK = 256 * 1024
+# Cells and rows under a namespace prefix (<x:c>) are not counted: such a sheet is streamed.
+_PREFIXED = (b":c ", b":c>", b":row ", b":row>")
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r")
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_CELL_REF = rb'<c r="'
+_WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2,})')
+
+
+def xlsx_grid_cells(path: Path, part: str) -> float:
+    """Rows times columns of the grid calamine would build for this worksheet part.
+
+    Bounded only for a sheet whose every row and cell tag starts with its reference
+    (``<row r="7"``, ``<c r="B7"``), as Excel, LibreOffice and xlsxwriter write them; for
+    any other, a cell without a reference could sit anywhere, and the answer is infinite.
+    """
+    rows = columns = 0
+    tail = b""
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            data = tail + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            data, tail = data[:cut], data[cut:]
+            numbers = _ROW_NUMBER.findall(data)
+            referenced = data.count(_CELL_REF)
+            if (
+                any(tag in data for tag in _PREFIXED)
+                or len(numbers) != data.count(b"<row ") + data.count(b"<row>")
+                or referenced != sum(data.count(tag) for tag in _CELL_TAGS)
+            ):
+                return math.inf
+            rows = max(rows, *map(int, numbers), 0)
+            if referenced:
+                columns = max(columns, 26)
+            for letters in _WIDE_COLUMN.findall(data):
+                columns = max(columns, _column_number(letters))
+            if not chunk:
+                return rows * columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters[:4]:  # past XFD, four letters already say "too wide"
+        number = number * 26 + letter - 64
+    return number
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ROW = f"{_TABLE} table-row"
+_CELLS = {f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"}
+_ROWS_REPEATED = f"{_TABLE} number-rows-repeated"
+_COLUMNS_REPEATED = f"{_TABLE} number-columns-repeated"
+_VALUE_TYPE = f"{_OFFICE} value-type"
+_TABLE_START = f"{_TABLE} table"
+
+
+def ods_grid_cells(path: Path) -> float:
+    """The largest grid calamine would build for a sheet of this ODS: from the first row to
+    the last row holding a value, times the widest row up to its last value. Repeated empty
+    rows and cells (LibreOffice ends every sheet with a million of them) count for nothing."""
+    largest = 0
+    row = width = position = last_row = widest = 0
+    row_repeat = 1
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, width, position, last_row, widest, row_repeat, largest
+        if name == _ROW:
+            row_repeat = int(attrs.get(_ROWS_REPEATED, "1"))
+            width = position = 0
+        elif name in _CELLS:
+            repeat = int(attrs.get(_COLUMNS_REPEATED, "1"))
+            position += repeat
+            if _VALUE_TYPE in attrs:
+                width = position
+        elif name == _TABLE_START:
+            largest = max(largest, last_row * widest)
+            row = last_row = widest = 0
+
+    def end(name: str) -> None:
+        nonlocal row, last_row, widest
+        if name == _ROW:
+            row += row_repeat
+            if width:
+                last_row, widest = row, max(widest, width)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
+            parser.ParseFile(stream)
+    except (ValueError, expat.ExpatError):
+        return math.inf
+    return max(largest, last_row * widest)

@@ -65,6 +65,7 @@ from .checks import (
     import_options_clean,
     prefer_index_lookups,
 )
+from .encodings import EncodingRepairs
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ def import_dry_run(
 ) -> dict:
     """Check every row of a job in CHECKING and store the tally in ``job.dry_run``:
     ``{"counts": {outcome: n}, "examples": {reason: [{row, phone, outcome, reason}]},
-    "rows": n, "seconds": s}``; the job becomes CHECKED. A cancel request puts it back to
+    "encoding_repaired": {"rows": n, "examples": [row numbers]}, "rows": n, "seconds": s}``
+    (``encoding_repaired``: rows of a mixed UTF-8/Windows-1252 file read as Windows-1252,
+    see ``encodings``); the job becomes CHECKED. A cancel request puts it back to
     UPLOADED. Returns the tally ({} when the job was not in CHECKING)."""
     started = timezone.now()
     if not ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
@@ -119,10 +122,11 @@ def import_dry_run(
     job.refresh_from_db()
     counts = empty_counts()
     examples: dict[str, list[dict]] = {}
+    repairs = EncodingRepairs(keep=EXAMPLES_PER_REASON)
     done = 0
     try:
         checker = RowChecker(job)
-        _, rows = job_rows(job, start_row=0)
+        _, rows = job_rows(job, start_row=0, repairs=repairs)
         while batch := list(islice(rows, batch_rows)):
             with _lookup_transaction():
                 prefer_index_lookups()
@@ -159,6 +163,7 @@ def import_dry_run(
     tally = {
         "counts": counts,
         "examples": examples,
+        "encoding_repaired": {"rows": repairs.rows, "examples": repairs.examples},
         "rows": done,
         "seconds": round((timezone.now() - started).total_seconds(), 3),
     }
@@ -661,8 +666,11 @@ def copy_text(value: object) -> str:
 # --- files --------------------------------------------------------------------------------
 
 
-def job_rows(job: ImportJob, *, start_row: int) -> tuple[list[str] | None, Iterator]:
-    """(the header row's cells when it is read now, the data rows after ``start_row``)."""
+def job_rows(
+    job: ImportJob, *, start_row: int, repairs: EncodingRepairs | None = None
+) -> tuple[list[str] | None, Iterator]:
+    """(the header row's cells when it is read now, the data rows after ``start_row``);
+    ``repairs`` collects the rows whose encoding was repaired (``reading.iter_rows``)."""
     path = job.file.path
     if job.file_format == "csv":
         info = SheetInfo(
@@ -687,7 +695,7 @@ def job_rows(job: ImportJob, *, start_row: int) -> tuple[list[str] | None, Itera
             sample=[],
             sheet=sheet,
         )
-    rows = iter_rows(path, info, start_row=start_row)
+    rows = iter_rows(path, info, start_row=start_row, repairs=repairs)
     header = (list(job.header or []) or None) if job.has_header else None
     if job.has_header and start_row == 0:
         first = next(rows, None)

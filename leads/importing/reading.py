@@ -17,7 +17,6 @@ What callers may rely on:
   person who uploaded it, from ``inspect_file`` or, for damage further down, from ``iter_rows``.
 """
 
-import codecs
 import contextlib
 import csv
 import datetime
@@ -38,10 +37,10 @@ from itertools import chain, islice
 from pathlib import Path
 from xml.parsers import expat
 
-import charset_normalizer
 import python_calamine
 from django.conf import settings
 
+from leads.importing.encodings import EncodingRepairs, MixedLines, open_lines, text_encoding
 from leads.importing.errors import UnreadableFile
 from leads.importing.grid import ods_grid_cells, xlsx_grid_cells
 from leads.importing.limits import cell_check, workbook_check
@@ -64,17 +63,7 @@ _ODS_BYTES_PER_GRID_CELL = 64
 # value of a sheet, and a value may be made of many short runs of text that the size checks
 # of ``limits`` let through one by one.
 _CALAMINE_MAX_XML = 96 * 1024 * 1024
-# Windows-1252 is what Excel writes in Western locales: prefer it to charset-normalizer's
-# first guess unless it reads the sample clearly worse (percent "chaos").
-_CP1252_TOLERANCE = 10.0
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 # Spreadsheets by name, text by content: web exports often call a tab-separated file ".xls".
 _SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -88,7 +77,8 @@ class SheetInfo:
     """What ``inspect_file`` found; ``iter_rows`` reads the file according to it.
 
     ``format``: "csv" (any delimited text), "xlsx", "xls" or "ods". ``encoding`` and
-    ``delimiter``: text files only (a Python codec name; one of ``DELIMITERS``).
+    ``delimiter``: text files only (a Python codec name, or ``encodings.MIXED`` for UTF-8 and
+    Windows-1252 lines mixed; one of ``DELIMITERS``).
     ``row_count``: data rows. Exact, except for an XLSX sheet too large to load, where it comes
     from the sheet's declared dimension and may count blank rows (None when it declares none).
     ``header``: the header row's cells, when the first non-blank row was taken as a header;
@@ -122,7 +112,7 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
     rows: Iterator[Row] | None
     if kind == "csv":
         try:
-            encoding = _text_encoding(path)
+            encoding = text_encoding(path)
             delimiter = _text_delimiter(path, encoding)
         except UnreadableFile:
             if path.suffix.lower() in _SPREADSHEET_SUFFIXES:
@@ -165,20 +155,25 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
 
 
 def iter_rows(
-    path: str | os.PathLike[str], info: SheetInfo, *, start_row: int = 0
+    path: str | os.PathLike[str],
+    info: SheetInfo,
+    *,
+    start_row: int = 0,
+    repairs: EncodingRepairs | None = None,
 ) -> Iterator[Row]:
     """Yield ``(row number, cells)`` for each non-blank data row after row ``start_row``.
 
     Resuming with the last row number handled skips the rows before it without converting
     them, so an import killed half-way restarts cheaply. May raise UnreadableFile while
-    iterating, when the file is damaged further down than inspect_file looked.
+    iterating, when the file is damaged further down than inspect_file looked. ``repairs``
+    collects the rows of a mixed-encoding text file that were read as Windows-1252.
     """
     path = Path(path)
     skip = max(start_row, info.header_row or 0) if info.header is not None else start_row
     if info.format == "csv":
         if info.encoding is None or info.delimiter is None:
             raise ValueError("a csv SheetInfo needs its encoding and delimiter")
-        rows = _text_rows(path, info.encoding, info.delimiter, skip)
+        rows = _text_rows(path, info.encoding, info.delimiter, skip, repairs)
     elif info.format == "xlsx" and _xlsx_too_big_to_load(path, part := _xlsx_part(path, info)):
         rows = _xlsx_stream_rows(path, part, skip)
     else:
@@ -249,63 +244,31 @@ def _is_blank(cells: list[str]) -> bool:
 # --- delimited text -------------------------------------------------------------------------
 
 
-def _text_encoding(path: Path) -> str:
-    with path.open("rb") as stream:
-        head = stream.read(_SAMPLE_CHARS)
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    if b"\x00" in head:  # UTF-16 without a BOM, or not text at all
-        encoding = _guess_encoding(head)
-        if not encoding.startswith(("utf_16", "utf_32")):
-            raise UnreadableFile("This file is neither text nor a spreadsheet.")
-        return encoding
-    bad = _first_non_utf8_byte(path)
-    if bad is None:
-        return "utf-8"
-    with path.open("rb") as stream:
-        stream.seek(max(bad - _SAMPLE_CHARS // 2, 0))
-        return _guess_encoding(stream.read(_SAMPLE_CHARS))
+def _sample(lines, size: int) -> str:
+    """The first ``size`` characters of the decoded lines (fewer when the file is shorter)."""
+    taken: list[str] = []
+    count = 0
+    for line in lines:
+        taken.append(line)
+        count += len(line)
+        if count >= size:
+            break
+    return "".join(taken)[:size]
 
 
-def _first_non_utf8_byte(path: Path) -> int | None:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                return offset + max(error.start, 0)
-            offset += len(chunk)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return offset
-    return None
-
-
-def _guess_encoding(sample: bytes) -> str:
-    matches = charset_normalizer.from_bytes(sample)
-    best = matches.best()
-    if best is None:
-        raise UnreadableFile("This file is neither text nor a spreadsheet.")
-    for match in matches:
-        if (
-            "cp1252" in match.could_be_from_charset
-            and match.percent_chaos <= best.percent_chaos + _CP1252_TOLERANCE
-        ):
-            return "cp1252"
-    return best.encoding
-
-
-def _open_text(path: Path, encoding: str):
-    return path.open(encoding=encoding, errors="replace", newline="")
+def _decode_error(encoding: str, where: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"{where} is not valid {encoding} text. Save the file as UTF-8 (CSV UTF-8 in Excel) "
+        "and upload it again."
+    )
 
 
 def _text_delimiter(path: Path, encoding: str) -> str:
-    with _open_text(path, encoding) as stream:
-        sample = stream.read(_SAMPLE_CHARS)
+    try:
+        with open_lines(path, encoding) as lines:
+            sample = _sample(lines, _SAMPLE_CHARS)
+    except UnicodeDecodeError:
+        raise _decode_error(encoding, "The start of the file") from None
     whole = len(sample) < _SAMPLE_CHARS
     start = sample.lstrip("\ufeff \t\r\n").lower()
     if start.startswith(("<html", "<!doctype", "<?xml", "<table")):
@@ -349,20 +312,35 @@ def _record_widths(sample: str, delimiter: str, whole: bool) -> list[int]:
     return widths
 
 
-def _text_rows(path: Path, encoding: str, delimiter: str, skip: int = 0) -> Iterator[Row]:
+def _text_rows(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    skip: int = 0,
+    repairs: EncodingRepairs | None = None,
+) -> Iterator[Row]:
     number = 0
-    with _open_text(path, encoding) as stream:
-        records = csv.reader(stream, delimiter=delimiter)
+    with open_lines(path, encoding) as lines:
+        records = csv.reader(lines, delimiter=delimiter)
+        mixed = isinstance(lines, MixedLines)
         try:
             if skip:
                 number = skip
                 deque(islice(records, skip), maxlen=0)
+                if mixed:
+                    lines.repaired = False
             for number, cells in enumerate(records, skip + 1):
+                if mixed and lines.repaired:
+                    lines.repaired = False
+                    if repairs is not None:
+                        repairs.add(number)
                 joined = "".join(cells)
                 if joined and not joined.isspace():
                     yield number, cells
         except csv.Error as error:
             raise UnreadableFile(_csv_error_message(number + 1, error)) from None
+        except UnicodeDecodeError:
+            raise _decode_error(encoding, f"Row {number + 1}") from None
 
 
 def _csv_error_message(number: int, error: csv.Error) -> str:

@@ -193,6 +193,13 @@ class Command(BaseCommand):
         counts = tally.get("counts", {})
         parts = ", ".join(f"{LABELS[o]} {counts.get(o, 0):,}" for o in Outcome)
         self.stdout.write(f"Dry run of {tally.get('rows', 0):,} rows: {parts}.")
+        repaired = tally.get("encoding_repaired") or {}
+        if repaired.get("rows"):
+            rows = ", ".join(f"row {number}" for number in repaired["examples"])
+            self.stdout.write(
+                f"  encoding repaired: {repaired['rows']:,} rows were not UTF-8 and were read "
+                f"as Windows-1252: {rows}"
+            )
         for reason, examples in tally.get("examples", {}).items():
             if reason.startswith(Outcome.ADDED):
                 continue

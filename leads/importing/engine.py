@@ -12,7 +12,8 @@ What callers (``jobs``, ``tasks``, the ``import_leads`` command) may rely on:
   last owns it (``task_id``); an older run still going stops at its next batch.
 * The result CSV has one line per data row: row number, outcome, reason, new lead id, phone,
   then the row's own cells (cells that a spreadsheet would run as a formula get a leading ').
-  ``import_write_xlsx`` copies it into an XLSX file, streamed, after the import is DONE.
+  A job that promises an XLSX copy (``wants_xlsx``) gets it before it becomes DONE
+  (``results``); ``import_write_xlsx`` writes it again for a finished job that lacks it.
 
 Leads are inserted with PostgreSQL's COPY (ids reserved first with ``nextval``), elsewhere
 with ``bulk_create``; both give the values of ``services.lead_build``. On PostgreSQL a thread
@@ -35,7 +36,6 @@ from itertools import islice
 from pathlib import Path
 
 import python_calamine
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -67,6 +67,7 @@ from .checks import (
 )
 from .encodings import EncodingRepairs
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
+from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,6 @@ BATCH_ROWS = 5000
 COPY_CHUNK_ROWS = 1000
 EXAMPLES_PER_REASON = 5
 RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
-XLSX_MAX_ROWS = 1_048_576
 # First characters that make a spreadsheet run a cell as a formula, and "'" itself, so that
 # the quote put in front of such a cell can be taken off again exactly.
 _FORMULA_START = frozenset("=+-@\t\r'")
@@ -214,7 +214,7 @@ def import_run(
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
     checker = RowChecker(job)
     options = import_options_clean(job.options or {})
-    path = _result_path(job, "csv")
+    path = result_path(job, "csv")
     if job.last_committed_row:
         if not path.exists():
             raise UnreadableFile(
@@ -225,7 +225,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         checker.first_lead_id = _restore(checker, path)
     header, rows = job_rows(job, start_row=job.last_committed_row)
     result_file = _ResultCsv(path, job.result_offset, RESULT_HEADER + (header or []))
-    ImportJob.objects.filter(pk=job.pk).update(result_csv=_media_name(path))
+    ImportJob.objects.filter(pk=job.pk).update(result_csv=media_name(path))
     counts = {**empty_counts(), **(job.counts or {})}
     rows_done = job.rows_done
     store_class = _CopyStore if connection.vendor == "postgresql" else _OrmStore
@@ -247,6 +247,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
                     (r.lead_id for r in results if r.lead_id is not None), default=None
                 )
             _report(on_progress, committed)
+            crash_test_stop("batch-committed")
             # Read and cleaned while the store's thread has the batch stored (PostgreSQL).
             upcoming, unreadable = _read_batch(rows, batch_rows)
             batch = checker.clean(upcoming)
@@ -260,9 +261,27 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         result_file.close()
     if unreadable is not None:
         raise unreadable
+    crash_test_stop("rows-done")
+    # The promised files exist before the job is DONE: killed before that, the job stays
+    # RUNNING and the run that resumes it finds no rows left and writes them.
+    files = {}
+    if job.wants_xlsx:
+        files["result_xlsx"] = result_xlsx_write(job, heartbeat=lambda: _still_owned(job, run_id))
     ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
-        status=Status.DONE, counts=counts, finished_at=timezone.now(), updated_at=timezone.now()
+        status=Status.DONE,
+        counts=counts,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+        **files,
     )
+
+
+def _still_owned(job: ImportJob, run_id: str) -> None:
+    """Tell the job's watchers that this run is alive; stop it if another run took over."""
+    if not ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
+        updated_at=timezone.now()
+    ):
+        raise _JobLost
 
 
 def _report(on_progress: ProgressHook, committed: list[int]) -> None:
@@ -713,16 +732,6 @@ def _single_sheet(path: str) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def _result_path(job: ImportJob, suffix: str) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / "results" / f"job-{job.pk}.{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _media_name(path: Path) -> str:
-    return path.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
-
-
 def _safe(cell: str) -> str:
     return "'" + cell if cell and cell[0] in _FORMULA_START else cell
 
@@ -767,50 +776,12 @@ class _ResultCsv:
 
 @_fewer_gc_passes()
 def import_write_xlsx(job: ImportJob) -> None:
-    """Copy the job's result CSV into ``result_xlsx`` (streamed: constant memory); a file
-    past the XLSX row limit continues on further sheets. Cells are written as text."""
-    import xlsxwriter
-
-    source = _result_path(job, "csv")
-    if not source.exists():
-        return
-    target = _result_path(job, "xlsx")
-    partial = target.with_suffix(".xlsx.part")
-    workbook = xlsxwriter.Workbook(
-        str(partial),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    bold = workbook.add_format({"bold": True})
-    with source.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
-        header = [cell[1:] if cell[:1] == "'" else cell for cell in next(reader, [])]
-        sheet, row_at = None, XLSX_MAX_ROWS
-        for line in reader:
-            if row_at >= XLSX_MAX_ROWS:
-                sheet = workbook.add_worksheet()
-                sheet.write_row(0, 0, header, bold)
-                row_at = 1
-                write, write_number = sheet.write_string, sheet.write_number
-            write_number(row_at, 0, int(line[0]))
-            write(row_at, 1, line[1])
-            write(row_at, 2, line[2])
-            if line[3]:
-                write_number(row_at, 3, int(line[3]))
-            write(row_at, 4, line[4])
-            for column, cell in enumerate(line[5:], 5):
-                if cell:
-                    write(row_at, column, cell[1:] if cell[0] == "'" else cell)
-            row_at += 1
-        if sheet is None:
-            workbook.add_worksheet().write_row(0, 0, header, bold)
-    workbook.close()
-    os.replace(partial, target)
-    ImportJob.objects.filter(pk=job.pk).update(result_xlsx=_media_name(target))
+    """Write the job's XLSX result file again from its result CSV and record it
+    (``results.result_xlsx_write``): what ``resume_imports`` does for a finished job whose
+    XLSX is missing."""
+    name = result_xlsx_write(job)
+    if name:
+        ImportJob.objects.filter(pk=job.pk).update(result_xlsx=name)
 
 
 def _fail(job: ImportJob, message: str, *, back_to: str = Status.FAILED) -> None:

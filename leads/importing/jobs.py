@@ -276,6 +276,19 @@ def import_job_resume_if_stale(*, job: ImportJob) -> bool:
     return True
 
 
+def import_job_write_missing_files(*, job: ImportJob) -> bool:
+    """Queue the writing of the XLSX result file of a finished job that lacks it
+    (``results.jobs_missing_files``), unless that was done less than STALE_AFTER ago (a
+    writer may still be at it). True if it was queued."""
+    now = timezone.now()
+    if not ImportJob.objects.filter(
+        pk=job.pk, status__in=[Status.DONE, Status.CANCELLED], updated_at__lt=now - STALE_AFTER
+    ).update(updated_at=now, result_xlsx=""):
+        return False
+    tasks.import_run_task.enqueue(job.pk)
+    return True
+
+
 def import_job_progress(job: ImportJob) -> dict:
     """The job's state as JSON-ready values, read fresh from the database: ``status``,
     ``status_label``, ``rows_done``, ``total_rows``, ``percent`` (0-100), ``counts``,

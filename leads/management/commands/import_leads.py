@@ -73,7 +73,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--yes", action="store_true", help="load a file already loaded")
         parser.add_argument("--user", help="username the import is made by")
-        parser.add_argument("--xlsx", action="store_true", help="also write FILE.result.xlsx")
+        parser.add_argument(
+            "--xlsx", action="store_true", help="also write FILE.result.xlsx (before DONE)"
+        )
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="resume an import")
         parser.add_argument("--progress", action="store_true", help="progress bar off a TTY")
 
@@ -113,6 +115,7 @@ class Command(BaseCommand):
                 )
         except UnreadableFile as error:
             raise CommandError(error.message) from None
+        job.wants_xlsx = options["xlsx"]  # saved with the configuration below
         has_header = job.has_header and not options["no_header"]
         if options["standard_layout"]:
             width = max([len(job.header)] + [len(r) for r in jobs.import_job_sample(job)])
@@ -170,9 +173,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Interrupted: committed batches are kept. Resume with --resume {job.pk}."
             ) from None
-        if options["xlsx"]:
-            engine.import_write_xlsx(job)
-            job.refresh_from_db()
         if path is not None:
             result = f"{path}.result.csv"
             if job.result_csv:

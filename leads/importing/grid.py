@@ -2,16 +2,21 @@
 
 Calamine keeps a sheet as a dense grid, from its first used cell to its last, whatever lies
 between: an XLSX of two cells, A1 and XFD1048576, asks for 17 billion cells (half a terabyte),
-and an ODS row of one value repeated 100 times, itself repeated 200,000 times, for 20 million.
+an ODS row of one value repeated 100 times, itself repeated 200,000 times, for 20 million, and
+an XLS of A1 and IV65536 for 17 million (a 6 kB file that took 1.1 GB).
 ``reading`` loads a sheet with calamine only when these counts fit its budget; it streams (or
 refuses) the others. A count of ``math.inf`` means "cannot be bounded cheaply".
 """
 
 import math
 import re
+import struct
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
+
+import olefile
 
 _CHUNK = 256 * 1024
 # Cells and rows under a namespace prefix (<x:c>) are not counted: such a sheet is streamed.
@@ -108,3 +113,50 @@ def ods_grid_cells(path: Path) -> float:
     except (ValueError, expat.ExpatError):
         return math.inf
     return max(largest, last_row * widest)
+
+
+# BIFF records that hold one cell: row and column are their first two fields.
+_XLS_CELLS = {0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6, 0x0201}
+# Records that hold a run of cells in one row: row, first column, ..., last column.
+_XLS_CELL_RUNS = {0x00BD, 0x00BE}
+_XLS_BOF, _XLS_FILEPASS = 0x0809, 0x002F
+
+
+def xls_grid_cells(path: Path) -> float:
+    """The largest grid calamine would build for a sheet of this XLS workbook, from the cell
+    records of its BIFF stream; 0 for an encrypted or unrecognised file (calamine reports
+    it). Cached per file version: the reader asks once per sheet."""
+    stat = path.stat()
+    return _xls_grid_cells(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _xls_grid_cells(path: str, mtime: int, size: int) -> float:
+    try:
+        with olefile.OleFileIO(path) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                return 0
+            data = ole.openstream(name).read()
+    except (OSError, ValueError, struct.error):
+        return 0
+    largest = rows = columns = 0
+    position, end = 0, len(data) - 4
+    while position <= end:
+        kind, length = struct.unpack_from("<HH", data, position)
+        body = position + 4
+        position = body + length
+        if kind in _XLS_CELLS and length >= 4:
+            row, column = struct.unpack_from("<HH", data, body)
+        elif kind in _XLS_CELL_RUNS and length >= 6:
+            row = struct.unpack_from("<H", data, body)[0]
+            column = struct.unpack_from("<H", data, position - 2)[0]
+        elif kind == _XLS_BOF:
+            largest, rows, columns = max(largest, rows * columns), 0, 0
+            continue
+        elif kind == _XLS_FILEPASS:
+            return 0
+        else:
+            continue
+        rows, columns = max(rows, row + 1), max(columns, column + 1)
+    return max(largest, rows * columns)

@@ -42,7 +42,7 @@ from django.conf import settings
 
 from leads.importing.encodings import EncodingRepairs, MixedLines, open_lines, text_encoding
 from leads.importing.errors import UnreadableFile
-from leads.importing.grid import ods_grid_cells, xlsx_grid_cells
+from leads.importing.grid import ods_grid_cells, xls_grid_cells, xlsx_grid_cells
 from leads.importing.limits import cell_check, workbook_check
 from leads.importing.mapping import field_for_header, looks_like_phone
 
@@ -56,7 +56,7 @@ _CALAMINE_BYTES_PER_CELL = 100
 # Above this estimate an XLSX sheet is streamed instead and an ODS sheet is refused.
 _CALAMINE_BUDGET = 150 * 1024 * 1024
 # Calamine keeps a sheet as a dense grid of 32-byte cells (see ``grid``); an ODS sheet of
-# repeated values measured about 64 bytes a cell in all.
+# repeated values measured about 64 bytes a cell in all, and so did an XLS.
 _XLSX_BYTES_PER_GRID_CELL = 32
 _ODS_BYTES_PER_GRID_CELL = 64
 # So is a sheet whose XML (with the shared strings) inflates past this: calamine keeps every
@@ -380,9 +380,12 @@ def _first_sheet_with_rows(
 
 
 def _calamine_workbook(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
-    if kind == "ods" and _ods_too_big_to_load(path):  # calamine parses every ODS sheet at once
+    if (kind == "ods" and _ods_too_big_to_load(path)) or (  # every ODS sheet is parsed at once
+        kind == "xls" and xls_grid_cells(path) * _ODS_BYTES_PER_GRID_CELL > _CALAMINE_BUDGET
+    ):
         raise UnreadableFile(
-            "This ODS file is too large to read safely. Save it as XLSX or CSV and upload that."
+            f"This {kind.upper()} file is too large to read safely. Save it as XLSX or CSV and "
+            "upload that."
         )
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))

@@ -3,22 +3,25 @@ with SIGKILL at each stage (after a committed batch, after the last batch, while
 file is being written), then ``resume_imports --all`` and one ``db_worker --batch`` leave the
 job DONE with both result files, no part file, and every row loaded once.
 
-The processes run on a SQLite file of their own (migrated once for the module): a killed
-process must not share the test's connection. The stage is reached through
-``results.crash_test_stop``: the process stops itself there and the test kills it."""
+The processes run on the test database on PostgreSQL and MariaDB (the test commits), and on a
+SQLite file of their own (migrated once for the module) on SQLite, whose test database lives
+in memory. The stage is reached through ``results.crash_test_stop``: the process stops itself
+there and the test kills it."""
 
 import csv
+import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from leads.importing import engine, jobs
 from leads.importing.results import result_path
@@ -50,22 +53,50 @@ def run(env: dict, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory) -> Path:
+    """A migrated SQLite file with list 7001, copied by each SQLite test."""
     folder = tmp_path_factory.mktemp("crashdb")
-    env = environment(folder / "db.sqlite3", folder / "media")
-    run(env, "migrate", "-v0")
-    run(
-        env,
-        "shell",
-        "-c",
-        "from leads.tests.factories import LeadListFactory; LeadListFactory(list_id=7001)",
-    )
+    url = f"sqlite:///{folder / 'db.sqlite3'}"
+    run(environment(url, folder / "media"), "migrate", "-v0")
+    run(environment(url, folder / "media"), "shell", "-c", _MAKE_LIST)
     return folder / "db.sqlite3"
 
 
-def environment(database: Path, media: Path, stop_at: str = "") -> dict:
+_MAKE_LIST = "from leads.tests.factories import LeadListFactory; LeadListFactory(list_id=7001)"
+_STATE = """
+import json
+from leads.models import ImportJob, Lead
+job = ImportJob.objects.get()
+print(json.dumps({
+    "status": job.status, "result_csv": job.result_csv.name,
+    "result_xlsx": job.result_xlsx.name, "rows_done": job.rows_done,
+    "phones": sorted(Lead.objects.values_list("phone_number", flat=True)),
+}))
+"""
+
+
+@pytest.fixture
+def database_url(request, tmp_path) -> str:
+    """The database the processes share: on PostgreSQL and MariaDB the test database itself
+    (the test commits), on SQLite a copy of ``template_db``."""
+    if connection.vendor == "sqlite":
+        shutil.copy(request.getfixturevalue("template_db"), tmp_path / "db.sqlite3")
+        return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    from leads.tests.factories import LeadListFactory
+
+    LeadListFactory(list_id=7001)
+    params = connection.settings_dict
+    scheme = "postgres" if connection.vendor == "postgresql" else "mysql"
+    password = f":{quote(params['PASSWORD'])}" if params["PASSWORD"] else ""
+    return (
+        f"{scheme}://{quote(params['USER'])}{password}@{params['HOST']}:{params['PORT']}"
+        f"/{params['NAME']}"
+    )
+
+
+def environment(database_url: str, media: Path, stop_at: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if k != "LEADHUB_CRASH_TEST_STOP"}
     env.update(
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database_url,
         MEDIA_ROOT=str(media),
         DJANGO_SETTINGS_MODULE="leadhub.settings",
     )
@@ -83,28 +114,29 @@ def kill_at_stage(process: subprocess.Popen) -> None:
     """Wait until the process stops itself at its stage, then SIGKILL it there."""
     while process.poll() is None and not stopped(process.pid):
         time.sleep(0.05)
-    assert process.returncode is None, "the import ended without reaching the stage"
+    if process.returncode is not None:
+        pytest.fail(f"the import ended without reaching the stage: {process.stdout.read()}")
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
 
-def query(database: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(database) as db:
-        return db.execute(sql).fetchall()
+def state(env: dict) -> dict:
+    return json.loads(run(env, "shell", "-c", _STATE).strip().splitlines()[-1])
 
 
+@pytest.mark.live_server_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("stage", ["batch-committed", "rows-done", "xlsx-part-written"])
 def test_a_killed_import_is_finished_by_resume_imports_with_both_files(
-    tmp_path, template_db, stage
+    tmp_path, database_url, stage
 ):
-    database, media = tmp_path / "db.sqlite3", tmp_path / "media"
-    shutil.copy(template_db, database)
+    media = tmp_path / "media"
     source = tmp_path / "vendor.csv"
     phones = [f"727{n:07d}" for n in range(ROWS)]
     source.write_text("phone,first_name\n" + "".join(f"{p},Ann\n" for p in phones))
 
     importing = manage(
-        environment(database, media, stop_at=stage),
+        environment(database_url, media, stop_at=stage),
         "import_leads",
         str(source),
         "--list",
@@ -112,28 +144,25 @@ def test_a_killed_import_is_finished_by_resume_imports_with_both_files(
         "--xlsx",
     )
     kill_at_stage(importing)
-    ((status, xlsx),) = query(database, "SELECT status, result_xlsx FROM leads_importjob")
-    assert (status, xlsx) == ("running", "")  # never DONE without its files
+    env = environment(database_url, media)
+    killed = state(env)
+    assert (killed["status"], killed["result_xlsx"]) == ("running", "")  # never DONE without
     results = media / "imports" / "results"
     if stage == "xlsx-part-written":
         assert len(list(results.glob("*.part"))) == 1  # what a killed writer leaves
 
-    env = environment(database, media)
     out = run(env, "resume_imports", "--all")
     assert "Resumed 1 import job(s)" in out
     run(env, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
 
-    ((status, csv_name, xlsx_name, rows_done),) = query(
-        database, "SELECT status, result_csv, result_xlsx, rows_done FROM leads_importjob"
-    )
-    assert (status, rows_done) == ("done", ROWS)
-    stored = [row[0] for row in query(database, "SELECT phone_number FROM leads_lead")]
-    assert sorted(stored) == phones  # no row lost or loaded twice
-    with (media / csv_name).open(encoding="utf-8-sig", newline="") as stream:
+    done = state(env)
+    assert (done["status"], done["rows_done"]) == ("done", ROWS)
+    assert done["phones"] == phones  # no row lost or loaded twice
+    with (media / done["result_csv"]).open(encoding="utf-8-sig", newline="") as stream:
         numbers = [int(line[0]) for line in list(csv.reader(stream))[1:]]
     assert numbers == list(range(2, ROWS + 2))
     openpyxl = pytest.importorskip("openpyxl")
-    sheet = openpyxl.load_workbook(media / xlsx_name, read_only=True).active
+    sheet = openpyxl.load_workbook(media / done["result_xlsx"], read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == ROWS + 1
     assert not list(results.glob("*.part"))
 

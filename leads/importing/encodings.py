@@ -26,6 +26,9 @@ from .errors import UnreadableFile
 
 MIXED = "utf-8+cp1252"
 SAMPLE_BYTES = 64 * 1024
+# A line longer than this is refused as it is read, so a file of one endless line never
+# sits in memory (a row of 16,384 wide cells is far shorter).
+MAX_LINE_CHARS = 1024 * 1024
 _CHUNK = 256 * 1024
 # Windows-1252 is what Excel writes in Western locales: prefer it to charset-normalizer's
 # first guess unless it reads the sample clearly worse (percent "chaos").
@@ -120,16 +123,15 @@ def _survey(path: Path) -> tuple[bool, list[bytes]]:
 
 def _blocks(path: Path) -> Iterator[bytes]:
     """The file in blocks of whole lines (each but the last ends with a line feed)."""
-    rest = b""
     with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-            rest = data[cut:]
-    if rest:
-        yield rest
+        yield from _blocks_of(stream, b"\n")
+
+
+def _too_long(number: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"Line {number} is longer than {MAX_LINE_CHARS:,} characters: the file is not a lead "
+        'file, or a quote (") is opened and never closed.'
+    )
 
 
 def _cp1252_line(line: bytes, number: int) -> str:
@@ -176,14 +178,23 @@ class MixedLines:
                     yield _cp1252_line(line, self.number)
 
 
-def _blocks_of(stream) -> Iterator[bytes]:
+def _blocks_of(stream, ends: bytes = b"\n\r") -> Iterator[bytes]:
+    """The stream in blocks that end with a line end (one of ``ends``; a CR that may be the
+    first half of a CRLF waits for the next block), the last one excepted."""
     rest = b""
+    lines = 0
     while chunk := stream.read(_CHUNK):
         data = rest + chunk
-        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+        cut = data.rfind(b"\n")
+        if b"\r" in ends:
+            cut = max(cut, data.rfind(b"\r", 0, len(data) - 1))
+        cut += 1
         if cut:
+            lines += data.count(b"\n", 0, cut)
             yield data[:cut]
         rest = data[cut:]
+        if len(rest) > MAX_LINE_CHARS * 4:  # bytes: up to four a character
+            raise _too_long(lines + 1)
     if rest:
         yield rest
 
@@ -196,4 +207,13 @@ def open_lines(path: Path, encoding: str):
             yield MixedLines(stream)
     else:
         with path.open(encoding=encoding, errors="strict", newline="") as stream:
-            yield stream
+            yield _bounded_lines(stream)
+
+
+def _bounded_lines(stream) -> Iterator[str]:
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise _too_long(number)
+        yield line

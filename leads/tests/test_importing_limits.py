@@ -231,6 +231,14 @@ def test_a_sparse_xlsx_is_streamed_not_expanded_into_a_grid(tmp_path):
     assert found[1][0] == 1048576 and found[1][1][-1] == "1" and len(found[1][1]) == 16384
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["utf-8", "utf-8-bom"])
+def test_a_text_file_of_one_endless_line_is_refused_as_it_is_read(tmp_path, bom):
+    path = tmp_path / "leads.csv"
+    path.write_bytes(bom + b"phone,name\n7275551111,Ann\n" + b"7275551112,Bob," * 400_000)
+    with pytest.raises(UnreadableFile, match="Line 3 is longer than 1,048,576 characters"):
+        inspect_file(path)
+
+
 FILES = Path(__file__).parent / "files"  # XLS written by xlwt (not a dependency)
 
 

@@ -20,14 +20,22 @@ import olefile
 
 _CHUNK = 256 * 1024
 # Cells and rows under a namespace prefix (<x:c>) are not counted: such a sheet is streamed.
-_PREFIXED = (b":c ", b":c>", b":row ", b":row>")
-_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r")
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
+_OTHER_C_TAGS = (b"<co", b"<cf", b"<cu")
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _CELL_REF = rb'<c r="'
 _WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2,})')
 
 
 def xlsx_grid_cells(path: Path, part: str) -> float:
+    """Rows times columns of the grid calamine would build for this worksheet part (cached
+    per file version: a worker reads the same file for the dry run and the import)."""
+    stat = path.stat()
+    return _xlsx_grid_cells(path, part, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _xlsx_grid_cells(path: Path, part: str, mtime: int, size: int) -> float:
     """Rows times columns of the grid calamine would build for this worksheet part.
 
     Bounded only for a sheet whose every row and cell tag starts with its reference
@@ -44,10 +52,14 @@ def xlsx_grid_cells(path: Path, part: str) -> float:
             data, tail = data[:cut], data[cut:]
             numbers = _ROW_NUMBER.findall(data)
             referenced = data.count(_CELL_REF)
+            # Every "<c" is a cell tag or one of the few others starting "<co", "<cf", "<cu"
+            # (cols, conditionalFormatting, customSheetViews...): a cell without its
+            # reference, or an unknown tag, makes the counts differ (and the sheet streamed).
+            cells = data.count(b"<c") - sum(data.count(tag) for tag in _OTHER_C_TAGS)
             if (
-                any(tag in data for tag in _PREFIXED)
-                or len(numbers) != data.count(b"<row ") + data.count(b"<row>")
-                or referenced != sum(data.count(tag) for tag in _CELL_TAGS)
+                _PREFIXED.search(data)
+                or len(numbers) != data.count(b"<row") - data.count(b"<rowB")
+                or referenced != cells
             ):
                 return math.inf
             rows = max(rows, *map(int, numbers), 0)

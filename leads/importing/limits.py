@@ -12,9 +12,11 @@ What callers may rely on:
   ``settings.IMPORT_MAX_CELL_CHARS`` in bytes (UTF-8 takes up to four a character), so neither
   python-calamine nor the streaming reader can be made to hold a huge value. The streaming
   reader counts again, cell by cell (``cell_check``), for values made of many runs.
+* ``xls_check`` refuses an XLS workbook (not compressed, read whole) over MAX_XLS_BYTES.
 * A refusal is an ``UnreadableFile`` whose message names the limit.
 """
 
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -31,6 +33,13 @@ MAX_ENTRIES = 10_000
 # than RATIO_FLOOR may compress as well as they like: they are small once inflated.
 MAX_RATIO = 100
 RATIO_FLOOR = 1024 * 1024
+# The streaming XLSX reader keeps the shared strings it has read (packed as UTF-8): their part
+# may not unpack to more than this. A million rows of distinct names take about 100 MB.
+MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+# python-calamine reads an XLS workbook (uncompressed, 65,536 rows at most) whole; real ones
+# are a few megabytes.
+MAX_XLS_BYTES = 64 * 1024 * 1024
 _SCAN_CHUNK = 128 * 1024  # split in pieces: a megabyte would hold 40,000 of them
 _XML_SUFFIXES = (".xml", ".rels")
 
@@ -114,6 +123,16 @@ def workbook_check(path) -> None:
         return  # the reader says the file is damaged, in its own words
 
 
+def xls_check(path) -> None:
+    """Refuse an XLS workbook larger than MAX_XLS_BYTES (read whole by python-calamine)."""
+    size = os.path.getsize(path)
+    if size > MAX_XLS_BYTES:
+        raise UnreadableFile(
+            f"This XLS file is {_mb(size)}; XLS files up to {_mb(MAX_XLS_BYTES)} are read. "
+            "Save it as XLSX or CSV and upload that."
+        )
+
+
 def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ENTRIES:
         raise UnreadableFile(
@@ -129,6 +148,12 @@ def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
             raise UnreadableFile(
                 f"This workbook's part {entry.filename} is compressed more than {MAX_RATIO}:1, "
                 "as no spreadsheet is: it looks like a zip bomb and is refused."
+            )
+        if entry.filename == _SHARED_STRINGS and size > MAX_SHARED_STRINGS_BYTES:
+            raise UnreadableFile(
+                f"This workbook's shared strings unpack to more than "
+                f"{_mb(MAX_SHARED_STRINGS_BYTES)}, more than it is safe to read. Save it as "
+                "CSV and upload that."
             )
         if size > part_limit or total > part_limit:
             raise UnreadableFile(

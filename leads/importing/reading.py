@@ -43,7 +43,7 @@ from django.conf import settings
 from leads.importing.encodings import EncodingRepairs, MixedLines, open_lines, text_encoding
 from leads.importing.errors import UnreadableFile
 from leads.importing.grid import ods_grid_cells, xls_grid_cells, xlsx_grid_cells
-from leads.importing.limits import cell_check, workbook_check
+from leads.importing.limits import cell_check, workbook_check, xls_check
 from leads.importing.mapping import field_for_header, looks_like_phone
 
 Row = tuple[int, list[str]]
@@ -121,7 +121,9 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
         rows = _without_bom(_text_rows(path, encoding, delimiter))
         head = list(islice(rows, sample_rows + 1))
     else:
-        if kind != "xls":
+        if kind == "xls":
+            xls_check(path)
+        else:
             workbook_check(path)  # zip archives: refused before anything inflates them
         sheet, rows, head, dimension_rows = _first_sheet_with_rows(path, kind, sample_rows + 1)
     if not head:

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from leads.importing import reading
+from leads.importing import limits, reading
 from leads.importing.reading import UnreadableFile, inspect_file, iter_rows
 from leads.models import ImportJob
 from leads.tests.factories import LeadListFactory, UserFactory
@@ -30,6 +30,7 @@ from leads.tests.test_importing_reading import (
 
 HEADER = xlsx_row(1, "Phone", "Name") + xlsx_row(2, "7275551111", "Ann")
 MB = 1024 * 1024
+FILES = Path(__file__).parent / "files"  # XLS written by xlwt (not a dependency)
 
 
 def _raw_zip(path: Path, parts: dict[str, tuple[bytes, int, int]]) -> Path:
@@ -114,6 +115,21 @@ def test_a_workbook_unpacking_past_the_limit_is_refused(tmp_path, settings):
         UnreadableFile, match=r"unpack to more than 1 MB \(IMPORT_MAX_UNZIPPED_MB\)"
     ):
         inspect_file(path)
+
+
+def test_shared_strings_unpacking_past_their_limit_are_refused(tmp_path, monkeypatch):
+    """The streaming reader keeps the shared strings it reads: their part is bounded."""
+    monkeypatch.setattr(limits, "MAX_SHARED_STRINGS_BYTES", MB)
+    strings = "".join(f"<si><t>{_random_text(100)}{n}</t></si>" for n in range(20_000))
+    path = hand_made_xlsx(tmp_path, HEADER, shared_strings=strings)
+    with pytest.raises(UnreadableFile, match="shared strings unpack to more than 1 MB"):
+        inspect_file(path)
+
+
+def test_an_xls_over_its_size_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_XLS_BYTES", 1000)
+    with pytest.raises(UnreadableFile, match="XLS files up to 1,000 bytes are read"):
+        inspect_file(FILES / "leads.xls")
 
 
 def test_a_zip_of_too_many_entries_is_refused(tmp_path):
@@ -237,9 +253,6 @@ def test_a_text_file_of_one_endless_line_is_refused_as_it_is_read(tmp_path, bom)
     path.write_bytes(bom + b"phone,name\n7275551111,Ann\n" + b"7275551112,Bob," * 400_000)
     with pytest.raises(UnreadableFile, match="Line 3 is longer than 1,048,576 characters"):
         inspect_file(path)
-
-
-FILES = Path(__file__).parent / "files"  # XLS written by xlwt (not a dependency)
 
 
 def test_an_xls_whose_grid_is_too_large_is_refused():

@@ -61,8 +61,10 @@ _XLSX_BYTES_PER_GRID_CELL = 32
 _ODS_BYTES_PER_GRID_CELL = 64
 # So is a sheet whose XML (with the shared strings) inflates past this: calamine keeps every
 # value of a sheet, and a value may be made of many short runs of text that the size checks
-# of ``limits`` let through one by one.
-_CALAMINE_MAX_XML = 96 * 1024 * 1024
+# of ``limits`` let through one by one. One such value of 87 MB took 478 MB in all; at this
+# size the worst case stays under 400 MB (a 100,000-row sheet of bench/import_bench.py is
+# 55 MB of XML).
+_CALAMINE_MAX_XML = 64 * 1024 * 1024
 
 # Spreadsheets by name, text by content: web exports often call a tab-separated file ".xls".
 _SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}

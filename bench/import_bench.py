@@ -406,6 +406,7 @@ def create_job(path: Path, user, list_id: int, options: dict):
 
     with path.open("rb") as stream:
         job = jobs.import_job_create(upload=File(stream), original_name=path.name, created_by=user)
+    job.wants_xlsx = False  # the XLSX result file is timed on its own (write_xlsx_result)
     mapping = {int(column): name for column, name in job.mapping.items()}
     return jobs.import_job_configure(
         job=job, list_id=list_id, mapping=mapping, options=options, has_header=True

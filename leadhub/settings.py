@@ -257,3 +257,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 SILENCED_SYSTEM_CHECKS = ["models.W043"]  # MariaDB: its _ci collation replaces expression indexes
+
+# Uploaded lead files (README, "Uploading a spreadsheet"): the largest file accepted, what a
+# workbook (XLSX, ODS: a zip archive) may unpack to, and the longest cell read.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "256")) * 1024 * 1024
+IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_MB", "1024")) * 1024 * 1024
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
+FILE_UPLOAD_HANDLERS = [
+    "leads.importing.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

@@ -8,9 +8,12 @@ configured before or from a saved template.
 from collections.abc import Mapping
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 
 from campaigns.models import Campaign
+from leads.importing.errors import UnreadableFile
+from leads.importing.limits import upload_check_size
 from leads.importing.mapping import STANDARD_LAYOUT, auto_map, standard_layout_map
 from leads.models import CustomFieldDefinition, ImportJob, ImportTemplate, LeadList
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck, DuplicatePolicy
@@ -110,6 +113,16 @@ class UploadForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target_list"].choices = list_choices()
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        self.fields["file"].help_text += f" Up to {limit:,} MB."
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            upload_check_size(upload.size)
+        except UnreadableFile as error:
+            raise forms.ValidationError(error.message) from None
+        return upload
 
 
 class MappingForm(forms.Form):

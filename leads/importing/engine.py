@@ -12,7 +12,8 @@ What callers (``jobs``, ``tasks``, the ``import_leads`` command) may rely on:
   last owns it (``task_id``); an older run still going stops at its next batch.
 * The result CSV has one line per data row: row number, outcome, reason, new lead id, phone,
   then the row's own cells (cells that a spreadsheet would run as a formula get a leading ').
-  ``import_write_xlsx`` copies it into an XLSX file, streamed, after the import is DONE.
+  A job that promises an XLSX copy (``wants_xlsx``) gets it before it becomes DONE
+  (``results``); ``import_write_xlsx`` writes it again for a finished job that lacks it.
 
 A batch is checked here and stored by ``stores``: under the API's dedupe locks, after the
 duplicate checks ran again there, so imports and API adds racing on a phone store it once.
@@ -32,7 +33,6 @@ from itertools import islice
 from pathlib import Path
 
 import python_calamine
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -46,7 +46,9 @@ from .checks import (
     import_options_clean,
     prefer_index_lookups,
 )
+from .encodings import EncodingRepairs
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
+from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,6 @@ logger = logging.getLogger(__name__)
 BATCH_ROWS = 5000
 EXAMPLES_PER_REASON = 5
 RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
-XLSX_MAX_ROWS = 1_048_576
 # First characters that make a spreadsheet run a cell as a formula (``leads.cells``), and
 # "'" itself, so that the quote put in front of such a cell can be taken off again exactly.
 _FORMULA_START = FORMULA_START | {"'"}
@@ -86,7 +87,9 @@ def import_dry_run(
 ) -> dict:
     """Check every row of a job in CHECKING and store the tally in ``job.dry_run``:
     ``{"counts": {outcome: n}, "examples": {reason: [{row, phone, outcome, reason}]},
-    "rows": n, "seconds": s}``; the job becomes CHECKED. A cancel request puts it back to
+    "encoding_repaired": {"rows": n, "examples": [row numbers]}, "rows": n, "seconds": s}``
+    (``encoding_repaired``: rows of a mixed UTF-8/Windows-1252 file read as Windows-1252,
+    see ``encodings``); the job becomes CHECKED. A cancel request puts it back to
     UPLOADED. Returns the tally ({} when the job was not in CHECKING)."""
     started = timezone.now()
     if not ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
@@ -96,10 +99,11 @@ def import_dry_run(
     job.refresh_from_db()
     counts = empty_counts()
     examples: dict[str, list[dict]] = {}
+    repairs = EncodingRepairs(keep=EXAMPLES_PER_REASON)
     done = 0
     try:
         checker = RowChecker(job)
-        _, rows = job_rows(job, start_row=0)
+        _, rows = job_rows(job, start_row=0, repairs=repairs)
         while batch := list(islice(rows, batch_rows)):
             with lookup_transaction():
                 prefer_index_lookups()
@@ -136,6 +140,7 @@ def import_dry_run(
     tally = {
         "counts": counts,
         "examples": examples,
+        "encoding_repaired": {"rows": repairs.rows, "examples": repairs.examples},
         "rows": done,
         "seconds": round((timezone.now() - started).total_seconds(), 3),
     }
@@ -186,7 +191,7 @@ def import_run(
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
     checker = RowChecker(job)
     options = import_options_clean(job.options or {})
-    path = _result_path(job, "csv")
+    path = result_path(job, "csv")
     if job.last_committed_row:
         if not path.exists():
             raise UnreadableFile(
@@ -197,7 +202,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         checker.first_lead_id = _restore(checker, path)
     header, rows = job_rows(job, start_row=job.last_committed_row)
     result_file = _ResultCsv(path, job.result_offset, RESULT_HEADER + (header or []))
-    ImportJob.objects.filter(pk=job.pk).update(result_csv=_media_name(path))
+    ImportJob.objects.filter(pk=job.pk).update(result_csv=media_name(path))
     rows_done = job.rows_done
     store_class = CopyStore if connection.vendor == "postgresql" else InsertStore
     store = store_class(
@@ -219,6 +224,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
                     (r.lead_id for r in results if r.lead_id is not None), default=None
                 )
             _report(on_progress, committed)
+            crash_test_stop("batch-committed")
             # Read and cleaned while the store's thread has the batch stored (PostgreSQL).
             upcoming, unreadable = _read_batch(rows, batch_rows)
             batch = checker.clean(upcoming)
@@ -232,12 +238,27 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         result_file.close()
     if unreadable is not None:
         raise unreadable
+    crash_test_stop("rows-done")
+    # The promised files exist before the job is DONE: killed before that, the job stays
+    # RUNNING and the run that resumes it finds no rows left and writes them.
+    files = {}
+    if job.wants_xlsx:
+        files["result_xlsx"] = result_xlsx_write(job, heartbeat=lambda: _still_owned(job, run_id))
     ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
         status=Status.DONE,
         counts=store.counts,
         finished_at=timezone.now(),
         updated_at=timezone.now(),
+        **files,
     )
+
+
+def _still_owned(job: ImportJob, run_id: str) -> None:
+    """Tell the job's watchers that this run is alive; stop it if another run took over."""
+    if not ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
+        updated_at=timezone.now()
+    ):
+        raise JobLost
 
 
 def _report(on_progress: ProgressHook, committed: list[int]) -> None:
@@ -275,8 +296,11 @@ def _restore(checker: RowChecker, path: Path) -> int | None:
 # --- files --------------------------------------------------------------------------------
 
 
-def job_rows(job: ImportJob, *, start_row: int) -> tuple[list[str] | None, Iterator]:
-    """(the header row's cells when it is read now, the data rows after ``start_row``)."""
+def job_rows(
+    job: ImportJob, *, start_row: int, repairs: EncodingRepairs | None = None
+) -> tuple[list[str] | None, Iterator]:
+    """(the header row's cells when it is read now, the data rows after ``start_row``);
+    ``repairs`` collects the rows whose encoding was repaired (``reading.iter_rows``)."""
     path = job.file.path
     if job.file_format == "csv":
         info = SheetInfo(
@@ -301,7 +325,7 @@ def job_rows(job: ImportJob, *, start_row: int) -> tuple[list[str] | None, Itera
             sample=[],
             sheet=sheet,
         )
-    rows = iter_rows(path, info, start_row=start_row)
+    rows = iter_rows(path, info, start_row=start_row, repairs=repairs)
     header = (list(job.header or []) or None) if job.has_header else None
     if job.has_header and start_row == 0:
         first = next(rows, None)
@@ -317,16 +341,6 @@ def _single_sheet(path: str) -> str | None:
     except Exception:  # the reader reports damaged files with a proper message
         return None
     return names[0] if len(names) == 1 else None
-
-
-def _result_path(job: ImportJob, suffix: str) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / "results" / f"job-{job.pk}.{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _media_name(path: Path) -> str:
-    return path.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
 
 
 def _safe(cell: str) -> str:
@@ -373,50 +387,12 @@ class _ResultCsv:
 
 @_fewer_gc_passes()
 def import_write_xlsx(job: ImportJob) -> None:
-    """Copy the job's result CSV into ``result_xlsx`` (streamed: constant memory); a file
-    past the XLSX row limit continues on further sheets. Cells are written as text."""
-    import xlsxwriter
-
-    source = _result_path(job, "csv")
-    if not source.exists():
-        return
-    target = _result_path(job, "xlsx")
-    partial = target.with_suffix(".xlsx.part")
-    workbook = xlsxwriter.Workbook(
-        str(partial),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    bold = workbook.add_format({"bold": True})
-    with source.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
-        header = [cell[1:] if cell[:1] == "'" else cell for cell in next(reader, [])]
-        sheet, row_at = None, XLSX_MAX_ROWS
-        for line in reader:
-            if row_at >= XLSX_MAX_ROWS:
-                sheet = workbook.add_worksheet()
-                sheet.write_row(0, 0, header, bold)
-                row_at = 1
-                write, write_number = sheet.write_string, sheet.write_number
-            write_number(row_at, 0, int(line[0]))
-            write(row_at, 1, line[1])
-            write(row_at, 2, line[2])
-            if line[3]:
-                write_number(row_at, 3, int(line[3]))
-            write(row_at, 4, line[4])
-            for column, cell in enumerate(line[5:], 5):
-                if cell:
-                    write(row_at, column, cell[1:] if cell[0] == "'" else cell)
-            row_at += 1
-        if sheet is None:
-            workbook.add_worksheet().write_row(0, 0, header, bold)
-    workbook.close()
-    os.replace(partial, target)
-    ImportJob.objects.filter(pk=job.pk).update(result_xlsx=_media_name(target))
+    """Write the job's XLSX result file again from its result CSV and record it
+    (``results.result_xlsx_write``): what ``resume_imports`` does for a finished job whose
+    XLSX is missing."""
+    name = result_xlsx_write(job)
+    if name:
+        ImportJob.objects.filter(pk=job.pk).update(result_xlsx=name)
 
 
 def _fail(job: ImportJob, message: str, *, back_to: str = Status.FAILED) -> None:

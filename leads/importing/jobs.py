@@ -24,6 +24,7 @@ from leads.selectors import custom_fields_of_list, list_get
 from . import tasks
 from .checks import import_options_clean
 from .engine import job_rows
+from .limits import upload_check_size
 from .mapping import auto_map
 from .reading import UnreadableFile, inspect_file
 
@@ -64,8 +65,10 @@ def import_job_create(*, upload: File, original_name: str, created_by) -> Import
     The job is UPLOADED, with ``content_hash`` (SHA-256), format, encoding, delimiter, header,
     ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); it has no
     list yet. Raises ``reading.UnreadableFile`` (``message`` for the person) when the file
-    cannot be read as a lead file; nothing is kept then.
+    is over the upload limit or cannot be read as a lead file (``limits``: workbooks are
+    checked before they are unpacked); nothing is kept then.
     """
+    upload_check_size(upload.size)
     name = Path(original_name).name or "upload"
     hashing = _HashingFile(upload, name)
     job = ImportJob(original_name=original_name[:255], created_by=created_by)
@@ -270,6 +273,19 @@ def import_job_resume_if_stale(*, job: ImportJob) -> bool:
         _enqueue_import(job)
     else:
         tasks.import_dry_run_task.enqueue(job.pk)
+    return True
+
+
+def import_job_write_missing_files(*, job: ImportJob) -> bool:
+    """Queue the writing of the XLSX result file of a finished job that lacks it
+    (``results.jobs_missing_files``), unless that was done less than STALE_AFTER ago (a
+    writer may still be at it). True if it was queued."""
+    now = timezone.now()
+    if not ImportJob.objects.filter(
+        pk=job.pk, status__in=[Status.DONE, Status.CANCELLED], updated_at__lt=now - STALE_AFTER
+    ).update(updated_at=now, result_xlsx=""):
+        return False
+    tasks.import_run_task.enqueue(job.pk)
     return True
 
 

@@ -17,7 +17,6 @@ What callers may rely on:
   person who uploaded it, from ``inspect_file`` or, for damage further down, from ``iter_rows``.
 """
 
-import codecs
 import contextlib
 import csv
 import datetime
@@ -31,16 +30,20 @@ import zipfile
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
 from xml.parsers import expat
 
-import charset_normalizer
 import python_calamine
+from django.conf import settings
 
+from leads.importing.encodings import EncodingRepairs, MixedLines, open_lines, text_encoding
+from leads.importing.errors import UnreadableFile
+from leads.importing.grid import ods_grid_cells, xls_grid_cells, xlsx_grid_cells
+from leads.importing.limits import cell_check, workbook_check, xls_check
 from leads.importing.mapping import field_for_header, looks_like_phone
 
 Row = tuple[int, list[str]]
@@ -52,17 +55,17 @@ _CHUNK = 1024 * 1024
 _CALAMINE_BYTES_PER_CELL = 100
 # Above this estimate an XLSX sheet is streamed instead and an ODS sheet is refused.
 _CALAMINE_BUDGET = 150 * 1024 * 1024
-# Windows-1252 is what Excel writes in Western locales: prefer it to charset-normalizer's
-# first guess unless it reads the sample clearly worse (percent "chaos").
-_CP1252_TOLERANCE = 10.0
+# Calamine keeps a sheet as a dense grid of 32-byte cells (see ``grid``); an ODS sheet of
+# repeated values measured about 64 bytes a cell in all, and so did an XLS.
+_XLSX_BYTES_PER_GRID_CELL = 32
+_ODS_BYTES_PER_GRID_CELL = 64
+# So is a sheet whose XML (with the shared strings) inflates past this: calamine keeps every
+# value of a sheet, and a value may be made of many short runs of text that the size checks
+# of ``limits`` let through one by one. One such value of 87 MB took 478 MB in all; at this
+# size the worst case stays under 400 MB (a 100,000-row sheet of bench/import_bench.py is
+# 55 MB of XML).
+_CALAMINE_MAX_XML = 64 * 1024 * 1024
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 # Spreadsheets by name, text by content: web exports often call a tab-separated file ".xls".
 _SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -71,20 +74,13 @@ _DAMAGED = "could not be read: it may be damaged. Open it and save it again, or 
 _PASSWORD = "This spreadsheet is password-protected. Remove the password, save it and upload again."
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read as a lead file; ``message`` says why in plain language."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class SheetInfo:
     """What ``inspect_file`` found; ``iter_rows`` reads the file according to it.
 
     ``format``: "csv" (any delimited text), "xlsx", "xls" or "ods". ``encoding`` and
-    ``delimiter``: text files only (a Python codec name; one of ``DELIMITERS``).
+    ``delimiter``: text files only (a Python codec name, or ``encodings.MIXED`` for UTF-8 and
+    Windows-1252 lines mixed; one of ``DELIMITERS``).
     ``row_count``: data rows. Exact, except for an XLSX sheet too large to load, where it comes
     from the sheet's declared dimension and may count blank rows (None when it declares none).
     ``header``: the header row's cells, when the first non-blank row was taken as a header;
@@ -118,7 +114,7 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
     rows: Iterator[Row] | None
     if kind == "csv":
         try:
-            encoding = _text_encoding(path)
+            encoding = text_encoding(path)
             delimiter = _text_delimiter(path, encoding)
         except UnreadableFile:
             if path.suffix.lower() in _SPREADSHEET_SUFFIXES:
@@ -127,6 +123,10 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
         rows = _without_bom(_text_rows(path, encoding, delimiter))
         head = list(islice(rows, sample_rows + 1))
     else:
+        if kind == "xls":
+            xls_check(path)
+        else:
+            workbook_check(path)  # zip archives: refused before anything inflates them
         sheet, rows, head, dimension_rows = _first_sheet_with_rows(path, kind, sample_rows + 1)
     if not head:
         raise UnreadableFile("The file has no rows.")
@@ -159,20 +159,25 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
 
 
 def iter_rows(
-    path: str | os.PathLike[str], info: SheetInfo, *, start_row: int = 0
+    path: str | os.PathLike[str],
+    info: SheetInfo,
+    *,
+    start_row: int = 0,
+    repairs: EncodingRepairs | None = None,
 ) -> Iterator[Row]:
     """Yield ``(row number, cells)`` for each non-blank data row after row ``start_row``.
 
     Resuming with the last row number handled skips the rows before it without converting
     them, so an import killed half-way restarts cheaply. May raise UnreadableFile while
-    iterating, when the file is damaged further down than inspect_file looked.
+    iterating, when the file is damaged further down than inspect_file looked. ``repairs``
+    collects the rows of a mixed-encoding text file that were read as Windows-1252.
     """
     path = Path(path)
     skip = max(start_row, info.header_row or 0) if info.header is not None else start_row
     if info.format == "csv":
         if info.encoding is None or info.delimiter is None:
             raise ValueError("a csv SheetInfo needs its encoding and delimiter")
-        rows = _text_rows(path, info.encoding, info.delimiter, skip)
+        rows = _text_rows(path, info.encoding, info.delimiter, skip, repairs)
     elif info.format == "xlsx" and _xlsx_too_big_to_load(path, part := _xlsx_part(path, info)):
         rows = _xlsx_stream_rows(path, part, skip)
     else:
@@ -195,7 +200,10 @@ def _file_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(256)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise UnreadableFile(f"This spreadsheet {_DAMAGED}") from None
     if "xl/workbook.xml" in names:
@@ -240,63 +248,31 @@ def _is_blank(cells: list[str]) -> bool:
 # --- delimited text -------------------------------------------------------------------------
 
 
-def _text_encoding(path: Path) -> str:
-    with path.open("rb") as stream:
-        head = stream.read(_SAMPLE_CHARS)
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    if b"\x00" in head:  # UTF-16 without a BOM, or not text at all
-        encoding = _guess_encoding(head)
-        if not encoding.startswith(("utf_16", "utf_32")):
-            raise UnreadableFile("This file is neither text nor a spreadsheet.")
-        return encoding
-    bad = _first_non_utf8_byte(path)
-    if bad is None:
-        return "utf-8"
-    with path.open("rb") as stream:
-        stream.seek(max(bad - _SAMPLE_CHARS // 2, 0))
-        return _guess_encoding(stream.read(_SAMPLE_CHARS))
+def _sample(lines, size: int) -> str:
+    """The first ``size`` characters of the decoded lines (fewer when the file is shorter)."""
+    taken: list[str] = []
+    count = 0
+    for line in lines:
+        taken.append(line)
+        count += len(line)
+        if count >= size:
+            break
+    return "".join(taken)[:size]
 
 
-def _first_non_utf8_byte(path: Path) -> int | None:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                return offset + max(error.start, 0)
-            offset += len(chunk)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return offset
-    return None
-
-
-def _guess_encoding(sample: bytes) -> str:
-    matches = charset_normalizer.from_bytes(sample)
-    best = matches.best()
-    if best is None:
-        raise UnreadableFile("This file is neither text nor a spreadsheet.")
-    for match in matches:
-        if (
-            "cp1252" in match.could_be_from_charset
-            and match.percent_chaos <= best.percent_chaos + _CP1252_TOLERANCE
-        ):
-            return "cp1252"
-    return best.encoding
-
-
-def _open_text(path: Path, encoding: str):
-    return path.open(encoding=encoding, errors="replace", newline="")
+def _decode_error(encoding: str, where: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"{where} is not valid {encoding} text. Save the file as UTF-8 (CSV UTF-8 in Excel) "
+        "and upload it again."
+    )
 
 
 def _text_delimiter(path: Path, encoding: str) -> str:
-    with _open_text(path, encoding) as stream:
-        sample = stream.read(_SAMPLE_CHARS)
+    try:
+        with open_lines(path, encoding) as lines:
+            sample = _sample(lines, _SAMPLE_CHARS)
+    except UnicodeDecodeError:
+        raise _decode_error(encoding, "The start of the file") from None
     whole = len(sample) < _SAMPLE_CHARS
     start = sample.lstrip("\ufeff \t\r\n").lower()
     if start.startswith(("<html", "<!doctype", "<?xml", "<table")):
@@ -340,20 +316,35 @@ def _record_widths(sample: str, delimiter: str, whole: bool) -> list[int]:
     return widths
 
 
-def _text_rows(path: Path, encoding: str, delimiter: str, skip: int = 0) -> Iterator[Row]:
+def _text_rows(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    skip: int = 0,
+    repairs: EncodingRepairs | None = None,
+) -> Iterator[Row]:
     number = 0
-    with _open_text(path, encoding) as stream:
-        records = csv.reader(stream, delimiter=delimiter)
+    with open_lines(path, encoding) as lines:
+        records = csv.reader(lines, delimiter=delimiter)
+        mixed = isinstance(lines, MixedLines)
         try:
             if skip:
                 number = skip
                 deque(islice(records, skip), maxlen=0)
+                if mixed:
+                    lines.repaired = False
             for number, cells in enumerate(records, skip + 1):
+                if mixed and lines.repaired:
+                    lines.repaired = False
+                    if repairs is not None:
+                        repairs.add(number)
                 joined = "".join(cells)
                 if joined and not joined.isspace():
                     yield number, cells
         except csv.Error as error:
             raise UnreadableFile(_csv_error_message(number + 1, error)) from None
+        except UnicodeDecodeError:
+            raise _decode_error(encoding, f"Row {number + 1}") from None
 
 
 def _csv_error_message(number: int, error: csv.Error) -> str:
@@ -393,9 +384,12 @@ def _first_sheet_with_rows(
 
 
 def _calamine_workbook(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
-    if kind == "ods" and _ods_too_big_to_load(path):  # calamine parses every ODS sheet at once
+    if (kind == "ods" and _ods_too_big_to_load(path)) or (  # every ODS sheet is parsed at once
+        kind == "xls" and xls_grid_cells(path) * _ODS_BYTES_PER_GRID_CELL > _CALAMINE_BUDGET
+    ):
         raise UnreadableFile(
-            "This ODS file is too large to read safely. Save it as XLSX or CSV and upload that."
+            f"This {kind.upper()} file is too large to read safely. Save it as XLSX or CSV and "
+            "upload that."
         )
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
@@ -502,25 +496,38 @@ def _number_text(value: float) -> str:
     return text
 
 
-def _too_big_to_load(path: Path, part: str, cell_tag: re.Pattern[bytes], strings: str = "") -> bool:
-    """Whether calamine would need more than its budget for the sheet in this XML part, with
-    the cell count extrapolated from the part's first megabyte."""
+def _too_big_to_load(
+    path: Path,
+    part: str,
+    cell_tag: re.Pattern[bytes],
+    grid_bytes: Callable[[], float],
+    strings: str = "",
+) -> bool:
+    """Whether calamine would need more than its budget for the sheet in this XML part: for
+    the cells, with their count extrapolated from the part's first megabyte, or for the dense
+    grid it keeps them in (``grid_bytes``)."""
     try:
         with zipfile.ZipFile(path) as archive:
             size = archive.getinfo(part).file_size
-            if size < _CALAMINE_BUDGET // _CALAMINE_BYTES_PER_CELL * 8:
-                return False  # under 8 bytes a cell: it cannot hold that many cells
-            with archive.open(part) as stream:
-                head = stream.read(_CHUNK)
             extra = archive.getinfo(strings).file_size if strings in archive.namelist() else 0
+            if size + extra > _CALAMINE_MAX_XML:
+                return True  # calamine would hold it all, and a cell may be that long
+            # Under 8 bytes a cell, a small part cannot hold too many cells.
+            if size >= _CALAMINE_BUDGET // _CALAMINE_BYTES_PER_CELL * 8:
+                with archive.open(part) as stream:
+                    head = stream.read(_CHUNK)
+                cells = len(cell_tag.findall(head)) * size / max(len(head), 1)
+                if cells * _CALAMINE_BYTES_PER_CELL + extra > _CALAMINE_BUDGET:
+                    return True
+        return grid_bytes() > _CALAMINE_BUDGET
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return False  # the reader reports the damage
-    cells = len(cell_tag.findall(head)) * size / max(len(head), 1)
-    return cells * _CALAMINE_BYTES_PER_CELL + extra > _CALAMINE_BUDGET
 
 
 def _ods_too_big_to_load(path: Path) -> bool:
-    return _too_big_to_load(path, "content.xml", _ODS_CELL_TAG)
+    return _too_big_to_load(
+        path, "content.xml", _ODS_CELL_TAG, lambda: ods_grid_cells(path) * _ODS_BYTES_PER_GRID_CELL
+    )
 
 
 # --- XLSX sheets too large to load: streamed with expat ---------------------------------------
@@ -528,6 +535,7 @@ def _ods_too_big_to_load(path: Path) -> bool:
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*):?[A-Z]*(\d*)\"")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ODS_CELL_TAG = re.compile(rb"<table:table-cell\b")
+_MAX_COLUMNS = 16_384  # Excel's last column, XFD
 _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _NOT_DATE_PARTS = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -573,7 +581,13 @@ def _xlsx_part(path: Path, info: SheetInfo) -> str:
 
 
 def _xlsx_too_big_to_load(path: Path, part: str) -> bool:
-    return _too_big_to_load(path, part, _CELL_TAG, strings="xl/sharedStrings.xml")
+    return _too_big_to_load(
+        path,
+        part,
+        _CELL_TAG,
+        lambda: xlsx_grid_cells(path, part) * _XLSX_BYTES_PER_GRID_CELL,
+        "xl/sharedStrings.xml",
+    )
 
 
 def _xlsx_dimension_rows(path: Path, part: str) -> int | None:
@@ -640,13 +654,14 @@ class _SharedStrings:
                 phonetic = True
 
         def end(name: str) -> None:
-            nonlocal collecting, phonetic
+            nonlocal collecting, phonetic, size
             code = tags[name]
             if code == 3:
                 collecting = False
             elif code == 6:
                 phonetic = False
             elif code == 7:
+                size = 0
                 text = "".join(parts)
                 if "_x" in text:  # Excel's escapes for control characters: _x000D_
                     text = _ESCAPED_CHAR.sub(lambda m: chr(int(m[1], 16)), text)
@@ -655,9 +670,15 @@ class _SharedStrings:
                 parts.clear()
 
         def data(text: str) -> None:
+            nonlocal size
             if collecting:
                 parts.append(text)
+                size += len(text)
+                if size > limit:
+                    cell_check(size)
 
+        size = 0
+        limit = settings.IMPORT_MAX_CELL_CHARS
         yield from _feed(stream, _xml_parser(start, end, data))
 
 
@@ -770,7 +791,7 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
     collecting = inline = phonetic = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, number, column, kind, style, collecting, inline, phonetic
+        nonlocal row, number, column, kind, style, collecting, inline, phonetic, size
         code = tags[name]
         if code == 1:
             ref = attrs.get("r")
@@ -781,9 +802,12 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
                     column = columns[letters] = _column_index(letters)
             else:
                 column += 1
+            if column >= _MAX_COLUMNS:
+                raise UnreadableFile(f"This XLSX file {_DAMAGED}")
             kind = attrs.get("t")
             style = attrs.get("s")
             parts.clear()
+            size = 0
         elif code == 2 or (code == 3 and inline and not phonetic):
             collecting = True
         elif code == 4:
@@ -820,9 +844,15 @@ def _xlsx_sheet_rows(stream, cells: _XlsxCells, skip: int) -> Iterator[Row]:
             phonetic = False
 
     def data(text: str) -> None:
+        nonlocal size
         if collecting:
             parts.append(text)
+            size += len(text)
+            if size > limit:
+                cell_check(size)
 
+    size = 0
+    limit = settings.IMPORT_MAX_CELL_CHARS
     for _ in _feed(stream, _xml_parser(start, end, data)):
         yield from ready
         ready.clear()

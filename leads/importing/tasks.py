@@ -23,12 +23,14 @@ def import_dry_run_task(context: TaskContext, job_id: int) -> dict:
 
 @task(takes_context=True)
 def import_run_task(context: TaskContext, job_id: int) -> dict:
-    """Import (or resume) a QUEUED or RUNNING job, then write its XLSX result file; returns
-    the job's status and counts."""
+    """Import (or resume) a QUEUED or RUNNING job (a DONE job gets its XLSX result file on
+    the way); for a finished job that promises an XLSX file and lacks it (cancelled, or the
+    file lost), write it. Returns the job's status and counts."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return {}
     job = engine.import_run(job, run_id=str(context.task_result.id))
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED):
+    finished = (ImportJob.Status.DONE, ImportJob.Status.CANCELLED)
+    if job.status in finished and job.wants_xlsx and not job.result_xlsx:
         engine.import_write_xlsx(job)
     return {"status": job.status, "counts": job.counts}

@@ -83,6 +83,10 @@ class ImportJob(models.Model):
     result_offset = models.BigIntegerField(default=0)
     result_csv = models.FileField(upload_to="imports/results/", blank=True)
     result_xlsx = models.FileField(upload_to="imports/results/", blank=True)
+    # The job promises an XLSX copy of its result CSV (the upload page always; import_leads
+    # with --xlsx). A promised file is written before the job becomes DONE; resume_imports
+    # writes it again when it is missing (a worker killed while writing it).
+    wants_xlsx = models.BooleanField(default=True)
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)

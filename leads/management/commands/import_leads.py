@@ -73,7 +73,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--yes", action="store_true", help="load a file already loaded")
         parser.add_argument("--user", help="username the import is made by")
-        parser.add_argument("--xlsx", action="store_true", help="also write FILE.result.xlsx")
+        parser.add_argument(
+            "--xlsx", action="store_true", help="also write FILE.result.xlsx (before DONE)"
+        )
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="resume an import")
         parser.add_argument("--progress", action="store_true", help="progress bar off a TTY")
 
@@ -113,6 +115,7 @@ class Command(BaseCommand):
                 )
         except UnreadableFile as error:
             raise CommandError(error.message) from None
+        job.wants_xlsx = options["xlsx"]  # saved with the configuration below
         has_header = job.has_header and not options["no_header"]
         if options["standard_layout"]:
             width = max([len(job.header)] + [len(r) for r in jobs.import_job_sample(job)])
@@ -170,9 +173,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Interrupted: committed batches are kept. Resume with --resume {job.pk}."
             ) from None
-        if options["xlsx"]:
-            engine.import_write_xlsx(job)
-            job.refresh_from_db()
         if path is not None:
             result = f"{path}.result.csv"
             if job.result_csv:
@@ -193,6 +193,13 @@ class Command(BaseCommand):
         counts = tally.get("counts", {})
         parts = ", ".join(f"{LABELS[o]} {counts.get(o, 0):,}" for o in Outcome)
         self.stdout.write(f"Dry run of {tally.get('rows', 0):,} rows: {parts}.")
+        repaired = tally.get("encoding_repaired") or {}
+        if repaired.get("rows"):
+            rows = ", ".join(f"row {number}" for number in repaired["examples"])
+            self.stdout.write(
+                f"  encoding repaired: {repaired['rows']:,} rows were not UTF-8 and were read "
+                f"as Windows-1252: {rows}"
+            )
         for reason, examples in tally.get("examples", {}).items():
             if reason.startswith(Outcome.ADDED):
                 continue

@@ -41,11 +41,9 @@ from django.utils import timezone
 
 from campaigns.models import HopperEntry
 from leads.models import DuplicateReview, ImportJob, Lead
-from leads.outcomes import LeadInput
 from leads.rules import (
     LEAD_TEXT_FIELDS,
     RANK_MAX,
-    clamp_hopper_priority,
     clamp_int,
     clean_gender,
     clean_value,
@@ -55,6 +53,7 @@ from leads.rules import (
 )
 from leads.selectors import list_get
 from leads.services import LeadActor, lead_build
+from leads.services.request import EMPTY_FIELDS, LeadFields
 from leads.timezones import UNKNOWN, GmtOffset
 
 from .checks import (
@@ -62,9 +61,9 @@ from .checks import (
     RowChecker,
     RowResult,
     empty_counts,
-    import_options_clean,
     prefer_index_lookups,
 )
+from .options import ImportOptions
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 
 logger = logging.getLogger(__name__)
@@ -208,7 +207,7 @@ def import_run(
 
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
     checker = RowChecker(job)
-    options = import_options_clean(job.options or {})
+    options = ImportOptions.from_json(job.options)
     path = _result_path(job, "csv")
     if job.last_committed_row:
         if not path.exists():
@@ -311,16 +310,17 @@ class _Store:
     Raises _JobLost or _Cancelled when a batch finds the job taken over or cancelled.
     """
 
-    def __init__(self, *, job: ImportJob, run_id: str, options: dict, result_file) -> None:
+    def __init__(self, *, job: ImportJob, run_id: str, options: ImportOptions, result_file) -> None:
         user = job.created_by.get_username() if job.created_by else ""
         self.actor = LeadActor(user=user, door=Lead.Door.UPLOAD)
         self.job = job
         self.run_id = run_id
         self.result_file = result_file
         self.mapped = set(job.mapping.values())
-        self.hopper = options["add_to_hopper"] == "Y"
-        self.priority = clamp_hopper_priority(options["hopper_priority"])
-        self.review = options["review_duplicates"]
+        self.text_fields = [name for name in LEAD_TEXT_FIELDS if name in self.mapped]
+        self.hopper = options.add.hopper is not None
+        self.priority = options.add.hopper.priority if options.add.hopper else 0
+        self.review = options.review_duplicates
 
     def finish(self) -> list[int]:
         return []
@@ -375,7 +375,7 @@ class _Store:
                     "custom": r.custom or {},
                 },
                 existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
-                duplicate_check=r.check,
+                duplicate_check=r.check.value,
             )
             for r in results
             if r.outcome in ("duplicate_db", "duplicate_file")
@@ -421,8 +421,9 @@ class _OrmStore(_Store):
         return [len(results)]
 
     def _lead(self, r: RowResult, now: datetime) -> Lead:
+        values = r.values
         lead, _ = lead_build(
-            LeadInput(values=r.values),
+            LeadFields(**{name: values[name] for name in self.text_fields}),
             list_id=r.list_id,
             phone_code=r.phone_code,
             state=r.state,
@@ -430,6 +431,8 @@ class _OrmStore(_Store):
             status="NEW",
             actor=self.actor,
             now=now,
+            date_of_birth=parse_date_of_birth(values.get("date_of_birth", "")),
+            rank=clamp_int(values.get("rank", ""), default=0),
             entry_list_id=r.list_id if r.custom is not None else 0,
             custom_values=r.custom,
         )
@@ -570,7 +573,7 @@ class LeadCopyRows:
         fields = Lead._meta.concrete_fields
         self.columns = [f.column for f in fields]
         empty, _ = lead_build(
-            LeadInput(values={}),
+            EMPTY_FIELDS,
             list_id=0,
             phone_code="",
             state="",
@@ -578,6 +581,8 @@ class LeadCopyRows:
             status="NEW",
             actor=actor,
             now=now,
+            date_of_birth=None,
+            rank=0,
             entry_list_id=0,
             custom_values=None,
         )

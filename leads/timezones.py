@@ -166,7 +166,8 @@ def lead_gmt_offset(
     Inputs are the filtered request values: ``phone_code`` defaulted (``1``), ``state`` as sent
     or looked up (not cut to the column width), and ``tz_method`` already without NANPA when
     the NANPA table is not loaded (§3.7, ``TimeZoneMethod.when_nanpa_unloaded``). ``now`` must
-    be timezone-aware. The area code is the first 3 characters of the phone number and the exchange characters 4 to 6 (§1.5).
+    be timezone-aware. The area code is the first 3 characters of the phone number and the
+    exchange characters 4 to 6 (§1.5).
     Sources, each overwriting an earlier one that found a row (§3.12):
 
     1. ``postal``, phone code exactly ``1``, postal code longer than

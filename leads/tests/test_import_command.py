@@ -93,7 +93,7 @@ def test_dry_run_prints_the_tally_and_examples_and_writes_nothing(leads_file, ta
         "Dry run of 5 rows: added 3, invalid 1, duplicate in the database 0, "
         "duplicate in the file 1"
     )
-    assert "invalid: INVALID PHONE NUMBER LENGTH: row 6 (12)" in out
+    assert "invalid: Invalid phone number length (6 to 16 digits): row 6 (12)" in out
     assert "duplicate_file: DUPLIST (in the file): row 4 (7275550001)" in out
     assert Lead.objects.count() == 3
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import DatabaseError
 
 from leads.models import DuplicateReview, Lead
+from leads.outcomes import DuplicateCheck
 from leads.review import (
     DuplicateReviewRefused,
     duplicate_review_resolve,
@@ -40,7 +41,7 @@ def make_review(existing, *, source="upload", **incoming) -> DuplicateReview:
         "last_name": "New",
         "city": "Clearwater",
         "vendor_lead_code": "VEND-9",
-        "dnc_check": "Y",
+        "options": {"dnc": "number"},
         "custom": {"colour": "blue"},
     }
     values.update(incoming)
@@ -49,7 +50,7 @@ def make_review(existing, *, source="upload", **incoming) -> DuplicateReview:
         list_id=existing.list_id,
         incoming=values,
         existing_lead_id=existing.lead_id,
-        duplicate_check="DUPLIST",
+        duplicate_check=DuplicateCheck.LIST,
         row_number=7,
     )
 

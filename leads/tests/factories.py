@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from leads.importing.options import ImportOptions
 from leads.models import (
     AltPhone,
     ApiLogEntry,
@@ -28,7 +29,6 @@ from leads.models import (
     UserGroup,
 )
 from leads.models.access import ALL_CAMPAIGNS, ALL_FUNCTIONS
-from leads.importing.options import ImportOptions
 from leads.outcomes import DuplicateCheck
 from leads.services.request import (
     AddOptions,

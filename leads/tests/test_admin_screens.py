@@ -18,10 +18,10 @@ from campaigns.tests.factories import CampaignFactory, HopperEntryFactory
 from leads.dnc import dnc_entry_clean, dnc_file_read, dnc_text_decode
 from leads.models import DncNumber, DuplicateReview, ImportJob, Lead
 from leads.outcomes import DuplicateCheck, Rejection
-from leads.services.request import DncMode
 from leads.resources import LeadResource
 from leads.selectors import leads_loaded_per_day
 from leads.services import LeadChangeRefused, duplicate_review_add, lead_update
+from leads.services.request import DncMode
 from leads.tests.factories import (
     ApiLogEntryFactory,
     CustomFieldDefinitionFactory,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from leads.models import NanpaPrefix, PhoneCode
 from leads.api.formatting import PHONE_PROBLEM_TEXT
+from leads.models import NanpaPrefix, PhoneCode
 from leads.phones import PhoneProblem, areacode_is_assigned, phone_problem
 
 

@@ -38,6 +38,7 @@ from leads.services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
+from leads.timezones import PHONE_CODE_ONLY
 
 DEFAULT_PASSWORD = "test-pass-1234"
 
@@ -278,6 +279,9 @@ class ApiLogEntryFactory(DjangoModelFactory):
     )
 
 
+NO_PHONE_CHECKS = PhoneChecks()
+
+
 def import_options(
     *checks: DuplicateCheck,
     days: int | None = None,
@@ -286,9 +290,9 @@ def import_options(
     campaign_dnc: DncMode = DncMode.OFF,
     campaign_id: str = "",
     hopper_priority: int | None = None,
-    phone_checks: PhoneChecks = PhoneChecks(),
+    phone_checks: PhoneChecks = NO_PHONE_CHECKS,
     lookup_state: bool = False,
-    time_zone: TimeZoneMethod = TimeZoneMethod(),
+    time_zone: TimeZoneMethod = PHONE_CODE_ONLY,
     phone_code: str = "",
     review_duplicates: bool = False,
 ) -> ImportOptions:

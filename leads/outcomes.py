@@ -46,13 +46,20 @@ _SCOPES = {"list": "LIST", "campaign": "CAMP", "system": "SYS"}
 DAY_WINDOWS = (1, 2, 3, 7, 14, 15, 21, 28, 30, 60, 90, 180, 360)
 
 
+class DuplicateMatch(enum.Enum):
+    """Which value of the existing lead a phone-or-alt-phone check matched."""
+
+    PHONE = "phone"
+    ALT = "alt_phone"
+
+
 @dataclass(frozen=True)
 class DuplicateHit:
     check: DuplicateCheck
     lead_id: int
     list_id: int
-    # For the PHONE_ALT checks: "PHONE" when the existing phone matched, else "ALT".
-    matched: str = "PHONE"
+    # For the PHONE_ALT checks: which of the existing lead's numbers matched.
+    matched: DuplicateMatch = DuplicateMatch.PHONE
 
 
 class Rejection(enum.Enum):

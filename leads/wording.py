@@ -2,7 +2,7 @@
 progress word the pipeline's typed outcomes and options here, keyed by their enums. (The
 legacy API's exact lines are another dialect: ``leads.api.formatting``.)"""
 
-from .outcomes import DuplicateCheck, DuplicateHit, LeadRejected, Rejection
+from .outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch, LeadRejected, Rejection
 from .phones import PhoneProblem
 from .services.request import AddOptions, DncMode
 
@@ -115,9 +115,14 @@ def import_file_duplicate_group(check: DuplicateCheck) -> str:
     return f"{check_code(check)} (in the file)"
 
 
-def import_duplicate_text(check: DuplicateCheck, lead_id: int, list_id: int, matched: str) -> str:
-    """``matched``: "PHONE" or "ALT" for the phone-or-alt-phone checks, else empty."""
-    shown = f" ({matched})" if matched else ""
+_MATCHED = {DuplicateMatch.PHONE: " (PHONE)", DuplicateMatch.ALT: " (ALT)"}
+
+
+def import_duplicate_text(
+    check: DuplicateCheck, lead_id: int, list_id: int, matched: DuplicateMatch | None
+) -> str:
+    """``matched``: for the phone-or-alt-phone checks, which number of the lead matched."""
+    shown = _MATCHED[matched] if matched else ""
     return f"{check_code(check)}: lead {lead_id} in list {list_id}{shown}"
 
 

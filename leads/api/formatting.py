@@ -13,6 +13,7 @@ from ..outcomes import (
     CustomFieldsOutcome,
     CustomFieldsResult,
     DuplicateCheck,
+    DuplicateMatch,
     LeadAddOutcome,
     Rejection,
 )
@@ -219,6 +220,7 @@ _DUPLICATE_REASONS = {
     "TITLE_ALT": "DUPLICATE TITLE ALT_PHONE",
     "NAME_PHONE": "DUPLICATE NAME PHONE",
 }
+MATCH_TEXT = {DuplicateMatch.PHONE: "PHONE", DuplicateMatch.ALT: "ALT"}
 _SCOPE_TEXT = {"LIST": "IN LIST", "CAMP": "IN CAMPAIGN LISTS", "SYS": "IN SYSTEM"}
 
 
@@ -253,7 +255,7 @@ def _rejection_line(
         fields = [phone, list_text, hit.lead_id] + ([hit.list_id] if scope != "LIST" else [])
     elif kind == "PHONE_ALT":
         fields = [phone, list_text, hit.lead_id]
-        fields += ([hit.list_id] if scope != "LIST" else []) + [hit.matched]
+        fields += ([hit.list_id] if scope != "LIST" else []) + [MATCH_TEXT[hit.matched]]
     elif kind == "TITLE_ALT":
         fields = [request.fields.title, request.fields.alt_phone, list_text, hit.lead_id]
         fields += [hit.list_id] if scope != "LIST" else []

@@ -40,7 +40,7 @@ from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_get, dnc_patterns
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
-from leads.outcomes import DuplicateCheck, Rejection
+from leads.outcomes import DuplicateCheck, DuplicateMatch, Rejection
 from leads.phones import PhoneProblem, phone_problem
 from leads.rules import STANDARD_LAYOUT, STANDARD_LEAD_COLUMNS, clamp_int, value_cleaner
 from leads.selectors import custom_fields_of_list, list_get, lists_of_campaign, system_settings_get
@@ -336,9 +336,9 @@ class RowChecker:
             hit = hit or own.get(key)
             if hit is not None:
                 lead_id, list_id, phone = hit
-                matched = ""
+                matched = None
                 if kind == "PHONE_ALT":
-                    matched = "PHONE" if phone == result.phone else "ALT"
+                    matched = DuplicateMatch.PHONE if phone == result.phone else DuplicateMatch.ALT
                 result.existing_lead_id = lead_id
                 result.check = check
                 result.reject(

@@ -20,7 +20,13 @@ from .services.request import (
     LeadRequest,
     PhoneChecks,
 )
-from .wording import DNC_MODE_LABELS, check_label, rejection_field, rejection_text
+from .wording import (
+    DNC_MODE_LABELS,
+    OPTION_LABELS,
+    check_label,
+    rejection_field,
+    rejection_text,
+)
 
 DUPLICATE_CHECK_CHOICES = [("", "No duplicate check")] + [
     (check.value, check_label(check)) for check in DuplicateCheck
@@ -70,16 +76,12 @@ class LeadAddForm(forms.ModelForm):
         initial=DncMode.NUMBER.value,
         label="Campaign DNC check",
     )
-    usacan_prefix_check = forms.BooleanField(
-        required=False, label="Check the US/Canada exchange (4th digit 2-9)"
-    )
+    usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])
     usacan_areacode_check = forms.BooleanField(
-        required=False, label="Check the US/Canada area code (10 digits)"
+        required=False, label=OPTION_LABELS["usacan_areacode"]
     )
-    lookup_state = forms.BooleanField(
-        required=False, label="Fill in the state from the area code when empty"
-    )
-    add_to_hopper = forms.BooleanField(required=False, label="Put the lead in the dialer hopper")
+    lookup_state = forms.BooleanField(required=False, label=OPTION_LABELS["lookup_state"])
+    add_to_hopper = forms.BooleanField(required=False, label=OPTION_LABELS["add_to_hopper"])
     gender = forms.ChoiceField(
         choices=[("U", "Unknown"), ("M", "Male"), ("F", "Female")], initial="U", required=False
     )

@@ -25,7 +25,7 @@ from leads.services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
-from leads.wording import DNC_MODE_LABELS, TIME_ZONE_LABELS, check_label
+from leads.wording import DNC_MODE_LABELS, OPTION_LABELS, TIME_ZONE_LABELS, check_label
 
 FROM_COLUMN = "column"
 UPLOAD_SUFFIXES = ".csv,.txt,.tsv,.tab,.psv,.xlsx,.xlsm,.xls,.ods"
@@ -127,18 +127,14 @@ class MappingForm(forms.Form):
         choices=DNC_CHOICES, required=False, label="Campaign DNC"
     )
     campaign_id = forms.ChoiceField(required=False, label="Campaign for the campaign DNC")
-    usacan_prefix_check = forms.BooleanField(
-        required=False, label="USA/Canada: prefix must not start with 0 or 1"
-    )
+    usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])
     usacan_areacode_check = forms.BooleanField(
-        required=False, label="USA/Canada: area code must exist"
+        required=False, label=OPTION_LABELS["usacan_areacode"]
     )
-    nanpa_ac_prefix_check = forms.BooleanField(
-        required=False, label="NANPA: area code and prefix must exist"
-    )
+    nanpa_ac_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["nanpa_prefix"])
     tz_method = forms.ChoiceField(choices=TZ_CHOICES, required=False, label="Time zone from")
-    lookup_state = forms.BooleanField(required=False, label="Fill the state from the area code")
-    add_to_hopper = forms.BooleanField(required=False, label="Add new leads to the hopper")
+    lookup_state = forms.BooleanField(required=False, label=OPTION_LABELS["lookup_state"])
+    add_to_hopper = forms.BooleanField(required=False, label=OPTION_LABELS["add_to_hopper"])
     hopper_priority = forms.IntegerField(
         min_value=HOPPER_PRIORITY_MIN, max_value=HOPPER_PRIORITY_MAX, initial=0
     )

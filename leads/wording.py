@@ -41,6 +41,14 @@ TIME_ZONE_LABELS = {
     "tz_code": "Owner column as time-zone code first",
     "nanpa": "NANPA prefix first",
 }
+# The optional checks, as the option forms and the import page name them.
+OPTION_LABELS = {
+    "usacan_prefix": "USA/Canada: the exchange's first digit must be 2-9",
+    "usacan_areacode": "USA/Canada: 10 digits and an existing area code",
+    "nanpa_prefix": "NANPA: area code and exchange must be in the NANPA table",
+    "lookup_state": "Fill an empty state from the area code",
+    "add_to_hopper": "Put new leads in the dialer hopper",
+}
 PHONE_PROBLEM_TEXT = {
     PhoneProblem.LENGTH: "Invalid phone number length (6 to 16 digits)",
     PhoneProblem.PREFIX: "Invalid phone number prefix (the 4th digit must be 2-9)",
@@ -163,14 +171,14 @@ def add_options_shown(options: AddOptions) -> list[tuple[str, str]]:
         text = f"{DNC_MODE_LABELS[options.campaign_dnc]}, campaign {options.campaign_id}"
         shown.append(("Campaign DNC", text))
     checks = options.phone_checks
-    for on, label in (
-        (checks.usacan_prefix, "USA/Canada: prefix must not start with 0 or 1"),
-        (checks.usacan_areacode, "USA/Canada: area code must exist"),
-        (checks.nanpa_prefix, "NANPA: area code and prefix must exist"),
-        (options.lookup_state, "Fill the state from the area code"),
+    for name, on in (
+        ("usacan_prefix", checks.usacan_prefix),
+        ("usacan_areacode", checks.usacan_areacode),
+        ("nanpa_prefix", checks.nanpa_prefix),
+        ("lookup_state", options.lookup_state),
     ):
         if on:
-            shown.append(("Check", label))
+            shown.append(("Check", OPTION_LABELS[name]))
     tz = options.time_zone
     sources = [
         TIME_ZONE_LABELS[name] for name in ("postal", "tz_code", "nanpa") if getattr(tz, name)

@@ -57,31 +57,9 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
         # A Y/N setting is on only when it is exactly "Y" after its filter (contract §1.4).
         return text(name) == "Y"
 
-    campaign_id = text("campaign_id")
-    if "campaign_id" not in params and "campaing" in params:
-        # D16: the product sheet's misspelt "campaing" stands in for an absent campaign_id.
-        campaign_id = text("campaing")
-    hopper = None
-    if flag("add_to_hopper") and text("remove_from_hopper") != "Y":
-        hopper = HopperRequest(
-            priority=clamp_hopper_priority(text("hopper_priority")),
-            local_call_time_check=flag("hopper_local_call_time_check"),
-        )
-    options = AddOptions(
-        list_exists_check="Y" in text("list_exists_check").upper(),
-        phone_checks=_phone_checks(
-            flag("usacan_prefix_check"),
-            flag("usacan_areacode_check"),
-            flag("nanpa_ac_prefix_check"),
-        ),
-        lookup_state=flag("lookup_state"),
-        dnc=_DNC_MODES.get(text("dnc_check"), DncMode.OFF),
-        campaign_dnc=_DNC_MODES.get(text("campaign_dnc_check"), DncMode.OFF),
-        campaign_id=campaign_id,
-        duplicates=duplicate_policy_parse(text("duplicate_check")),
-        time_zone=time_zone_method_parse(text("tz_method")),
-        hopper=hopper,
-    )
+    # Callers send few distinct settings: their options are built once per distinct set.
+    options = _options(tuple(map(params.get, _OPTION_PARAMETERS)), non_latin)
+    campaign_id = options.campaign_id
     callback = None
     if flag("callback"):
         callback = CallbackRequest(
@@ -93,7 +71,7 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
             comments=text("callback_comments"),
         )
     return LeadRequest(
-        fields=LeadFields(*[text(name) for name in LEAD_TEXT_FIELDS]),
+        fields=LeadFields._make([text(name) for name in LEAD_TEXT_FIELDS]),
         list_id=text("list_id"),
         options=options,
         date_of_birth=parse_date_of_birth(text("date_of_birth")),
@@ -106,9 +84,66 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
     )
 
 
-@lru_cache(maxsize=8)
-def _phone_checks(prefix: bool, areacode: bool, nanpa: bool) -> PhoneChecks:
-    return PhoneChecks(usacan_prefix=prefix, usacan_areacode=areacode, nanpa_prefix=nanpa)
+# The parameters the options are read from (None: absent), in _options' order.
+_OPTION_PARAMETERS = (
+    "campaign_id",
+    "campaing",
+    "add_to_hopper",
+    "remove_from_hopper",
+    "hopper_priority",
+    "hopper_local_call_time_check",
+    "list_exists_check",
+    "usacan_prefix_check",
+    "usacan_areacode_check",
+    "nanpa_ac_prefix_check",
+    "lookup_state",
+    "dnc_check",
+    "campaign_dnc_check",
+    "duplicate_check",
+    "tz_method",
+)
+
+
+@lru_cache(maxsize=512)
+def _options(values: tuple[str | None, ...], non_latin: bool) -> AddOptions:
+    params = {
+        name: value
+        for name, value in zip(_OPTION_PARAMETERS, values, strict=True)
+        if value is not None
+    }
+
+    def text(name: str) -> str:
+        value = params.get(name)
+        return "" if value is None else _clean(name, value, non_latin=non_latin)
+
+    def flag(name: str) -> bool:
+        return text(name) == "Y"
+
+    campaign_id = text("campaign_id")
+    if "campaign_id" not in params and "campaing" in params:
+        # D16: the product sheet's misspelt "campaing" stands in for an absent campaign_id.
+        campaign_id = text("campaing")
+    hopper = None
+    if flag("add_to_hopper") and text("remove_from_hopper") != "Y":
+        hopper = HopperRequest(
+            priority=clamp_hopper_priority(text("hopper_priority")),
+            local_call_time_check=flag("hopper_local_call_time_check"),
+        )
+    return AddOptions(
+        list_exists_check="Y" in text("list_exists_check").upper(),
+        phone_checks=PhoneChecks(
+            usacan_prefix=flag("usacan_prefix_check"),
+            usacan_areacode=flag("usacan_areacode_check"),
+            nanpa_prefix=flag("nanpa_ac_prefix_check"),
+        ),
+        lookup_state=flag("lookup_state"),
+        dnc=_DNC_MODES.get(text("dnc_check"), DncMode.OFF),
+        campaign_dnc=_DNC_MODES.get(text("campaign_dnc_check"), DncMode.OFF),
+        campaign_id=campaign_id,
+        duplicates=duplicate_policy_parse(text("duplicate_check")),
+        time_zone=time_zone_method_parse(text("tz_method")),
+        hopper=hopper,
+    )
 
 
 @lru_cache(maxsize=256)

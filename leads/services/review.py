@@ -1,7 +1,5 @@
 """Keeping a refused duplicate for the review queue (``leads.review`` resolves them)."""
 
-from dataclasses import asdict
-
 from ..models import DuplicateReview
 from ..outcomes import DuplicateCheck
 from .request import LeadRequest, options_to_json
@@ -15,7 +13,7 @@ def review_incoming(request: LeadRequest) -> dict:
     rank and entry list as text, and the options it was checked with."""
     birth = request.date_of_birth
     return {
-        **asdict(request.fields),
+        **request.fields._asdict(),
         "list_id": request.list_id,
         "date_of_birth": birth.isoformat() if birth else "",
         "rank": str(request.rank),

@@ -128,12 +128,17 @@ def run(args, workdir: Path) -> None:
     campaign = Campaign.objects.get(campaign_id="TESTCAMP")
     csv_list = LeadList.objects.create(list_id=2001, list_name="bench csv", campaign=campaign)
     xlsx_list = LeadList.objects.create(list_id=2002, list_name="bench xlsx", campaign=campaign)
-    options = {
-        "duplicate_check": "DUPLIST",
-        "dnc_check": "Y",
-        "usacan_prefix_check": "Y",
-        "usacan_areacode_check": "Y",
-    }
+    from leads.importing.options import ImportOptions
+    from leads.outcomes import DuplicateCheck
+    from leads.services.request import AddOptions, DncMode, DuplicatePolicy, PhoneChecks
+
+    options = ImportOptions(
+        add=AddOptions(
+            duplicates=DuplicatePolicy(checks=(DuplicateCheck.LIST,)),
+            dnc=DncMode.NUMBER,
+            phone_checks=PhoneChecks(usacan_prefix=True, usacan_areacode=True),
+        )
+    )
     figures = Figures()
     raw_before = raw_store(csv_path)
     figures.append(("raw baseline before the import", f"{raw_before:,.0f} rows/s"))
@@ -399,7 +404,7 @@ def load_reference_data(dnc: list[str]) -> None:
 # --- the page's code path -----------------------------------------------------------------
 
 
-def create_job(path: Path, user, list_id: int, options: dict):
+def create_job(path: Path, user, list_id: int, options):
     from django.core.files import File
 
     from leads.importing import jobs

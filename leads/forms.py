@@ -7,36 +7,35 @@ from campaigns.models import Campaign
 
 from .dnc import MAX_FILE_BYTES
 from .models import Lead
-from .outcomes import DuplicateCheck, LeadInput
-from .rejection_text import rejection_field, rejection_text
-from .rules import LEAD_TEXT_FIELDS
+from .outcomes import DuplicateCheck
+from .rules import LEAD_TEXT_FIELDS, RANK_MAX, clean_value
 from .selectors import system_settings_get
 from .services import LeadActor, lead_add, lead_change_problems
+from .services.request import (
+    AddOptions,
+    DncMode,
+    DuplicatePolicy,
+    HopperRequest,
+    LeadFields,
+    LeadRequest,
+    PhoneChecks,
+)
+from .wording import (
+    DNC_MODE_LABELS,
+    OPTION_LABELS,
+    check_label,
+    rejection_field,
+    rejection_text,
+)
 
-DUPLICATE_CHECK_LABELS = {
-    "DUPLIST": "Phone number in this list",
-    "DUPCAMP": "Phone number in the lists of the campaign",
-    "DUPSYS": "Phone number in any list",
-    "DUPPHONEALTLIST": "Phone or alt phone in this list",
-    "DUPPHONEALTCAMP": "Phone or alt phone in the campaign",
-    "DUPPHONEALTSYS": "Phone or alt phone in any list",
-    "DUPTITLEALTPHONELIST": "Title and alt phone in this list",
-    "DUPTITLEALTPHONECAMP": "Title and alt phone in the campaign",
-    "DUPTITLEALTPHONESYS": "Title and alt phone in any list",
-    "DUPNAMEPHONELIST": "Name and phone in this list",
-    "DUPNAMEPHONECAMP": "Name and phone in the campaign",
-    "DUPNAMEPHONESYS": "Name and phone in any list",
-}
 DUPLICATE_CHECK_CHOICES = [("", "No duplicate check")] + [
-    (check.value, f"{DUPLICATE_CHECK_LABELS[check.value]} ({check.value})")
-    for check in DuplicateCheck
+    (check.value, check_label(check)) for check in DuplicateCheck
 ]
 DNC_CHECK_CHOICES = [
-    ("Y", "Yes"),
-    ("AREACODE", "Yes, and area-code wildcards (727XXXXXXX)"),
-    ("N", "No"),
+    (mode.value, DNC_MODE_LABELS[mode]) for mode in (DncMode.NUMBER, DncMode.AREACODE, DncMode.OFF)
 ]
-# Names of the add_lead settings the manual entry form shows.
+
+# The option fields the manual entry form shows.
 MANUAL_ENTRY_OPTIONS = (
     "duplicate_check",
     "dnc_check",
@@ -58,23 +57,31 @@ class LeadAddForm(forms.ModelForm):
     never stored for a form shown with errors.
     """
 
-    duplicate_check = forms.ChoiceField(
-        choices=DUPLICATE_CHECK_CHOICES, initial="DUPLIST", required=False
+    duplicate_check = forms.TypedChoiceField(
+        choices=DUPLICATE_CHECK_CHOICES,
+        coerce=DuplicateCheck,
+        empty_value=None,
+        initial=DuplicateCheck.LIST.value,
+        required=False,
     )
-    dnc_check = forms.ChoiceField(choices=DNC_CHECK_CHOICES, initial="Y", label="System DNC check")
-    campaign_dnc_check = forms.ChoiceField(
-        choices=DNC_CHECK_CHOICES, initial="Y", label="Campaign DNC check"
+    dnc_check = forms.TypedChoiceField(
+        choices=DNC_CHECK_CHOICES,
+        coerce=DncMode,
+        initial=DncMode.NUMBER.value,
+        label="System DNC check",
     )
-    usacan_prefix_check = forms.BooleanField(
-        required=False, label="Check the US/Canada exchange (4th digit 2-9)"
+    campaign_dnc_check = forms.TypedChoiceField(
+        choices=DNC_CHECK_CHOICES,
+        coerce=DncMode,
+        initial=DncMode.NUMBER.value,
+        label="Campaign DNC check",
     )
+    usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])
     usacan_areacode_check = forms.BooleanField(
-        required=False, label="Check the US/Canada area code (10 digits)"
+        required=False, label=OPTION_LABELS["usacan_areacode"]
     )
-    lookup_state = forms.BooleanField(
-        required=False, label="Fill in the state from the area code when empty"
-    )
-    add_to_hopper = forms.BooleanField(required=False, label="Put the lead in the dialer hopper")
+    lookup_state = forms.BooleanField(required=False, label=OPTION_LABELS["lookup_state"])
+    add_to_hopper = forms.BooleanField(required=False, label=OPTION_LABELS["add_to_hopper"])
     gender = forms.ChoiceField(
         choices=[("U", "Unknown"), ("M", "Male"), ("F", "Female")], initial="U", required=False
     )
@@ -93,7 +100,7 @@ class LeadAddForm(forms.ModelForm):
         if not self.is_bound or self.errors:
             return
         self.outcome = lead_add(
-            lead_input=self.lead_input(),
+            request=self.lead_request(),
             actor=LeadActor(user=self.actor_username, door=Lead.Door.MANUAL),
             now=timezone.now(),
         )
@@ -104,31 +111,40 @@ class LeadAddForm(forms.ModelForm):
             return
         self.instance = Lead.objects.get(lead_id=self.outcome.lead_id)
 
-    def lead_input(self) -> LeadInput:
-        """The form as add_lead parameters, cleaned by the same rules as the API's."""
+    def lead_request(self) -> LeadRequest:
+        """The form as the pipeline's request, cleaned by the same rules as the API's. The
+        list must exist; custom fields get their defaults."""
         data = self.cleaned_data
         lead_list = data["list"]
-        params = {name: str(data.get(name) or "") for name in LEAD_TEXT_FIELDS}
-        birth = data.get("date_of_birth")
-        params.update(
-            list_id=str(lead_list.pk),
+        non_latin = system_settings_get().use_non_latin
+        check = data["duplicate_check"]
+        options = AddOptions(
+            list_exists_check=True,
+            phone_checks=PhoneChecks(
+                usacan_prefix=data["usacan_prefix_check"],
+                usacan_areacode=data["usacan_areacode_check"],
+            ),
+            lookup_state=data["lookup_state"],
+            dnc=data["dnc_check"],
+            campaign_dnc=data["campaign_dnc_check"],
             campaign_id=lead_list.campaign_id or "",
-            date_of_birth=birth.isoformat() if birth else "",
-            rank=str(data.get("rank") or 0),
-            list_exists_check="Y",
-            custom_fields="Y",
-            duplicate_check=data["duplicate_check"],
-            dnc_check=data["dnc_check"],
-            campaign_dnc_check=data["campaign_dnc_check"],
+            duplicates=DuplicatePolicy(checks=(check,) if check else ()),
+            hopper=HopperRequest() if data["add_to_hopper"] else None,
         )
-        for name in (
-            "usacan_prefix_check",
-            "usacan_areacode_check",
-            "lookup_state",
-            "add_to_hopper",
-        ):
-            params[name] = "Y" if data.get(name) else "N"
-        return LeadInput.from_params(params, non_latin=system_settings_get().use_non_latin)
+        fields = LeadFields(
+            *[
+                clean_value(name, str(data.get(name) or ""), non_latin=non_latin)
+                for name in LEAD_TEXT_FIELDS
+            ]
+        )
+        return LeadRequest(
+            fields=fields,
+            list_id=str(lead_list.pk),
+            options=options,
+            date_of_birth=data.get("date_of_birth"),
+            rank=max(-RANK_MAX, min(data.get("rank") or 0, RANK_MAX)),
+            custom_values={},
+        )
 
 
 class LeadChangeForm(forms.ModelForm):

@@ -1,7 +1,7 @@
 """Forms of the spreadsheet upload pages (``leads/views_imports.py``).
 
-The options a supervisor picks are turned into the add_lead setting names and values the
-import engine takes (``leads.importing.jobs``), and back again to pre-fill the page from a job
+The options a supervisor picks are turned into the importer's typed options
+(``leads.importing.options.ImportOptions``), and back again to pre-fill the page from a job
 configured before or from a saved template.
 """
 
@@ -15,47 +15,40 @@ from campaigns.models import Campaign
 from leads.importing.errors import UnreadableFile
 from leads.importing.limits import upload_check_size
 from leads.importing.mapping import STANDARD_LAYOUT, auto_map, standard_layout_map
+from leads.importing.options import ImportOptions
 from leads.models import CustomFieldDefinition, ImportJob, ImportTemplate, LeadList
-from leads.outcomes import DAY_WINDOWS, DuplicateCheck, DuplicatePolicy
+from leads.outcomes import DAY_WINDOWS, DuplicateCheck
 from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN, STANDARD_LEAD_COLUMNS
 from leads.selectors import custom_fields_of_list, list_get
+from leads.services.request import (
+    AddOptions,
+    DncMode,
+    DuplicatePolicy,
+    HopperRequest,
+    PhoneChecks,
+    TimeZoneMethod,
+)
+from leads.wording import DNC_MODE_LABELS, OPTION_LABELS, TIME_ZONE_LABELS, check_label
 
 FROM_COLUMN = "column"
 UPLOAD_SUFFIXES = ".csv,.txt,.tsv,.tab,.psv,.xlsx,.xlsm,.xls,.ods"
 
-DUPLICATE_LABELS = {
-    "PHONE": "same phone",
-    "PHONE_ALT": "same phone or alt phone",
-    "TITLE_ALT": "same title and alt phone",
-    "NAME_PHONE": "same first name, last name and phone",
-}
-SCOPE_LABELS = {"LIST": "in the list", "CAMP": "in the campaign's lists", "SYS": "anywhere"}
 DUPLICATE_CHOICES = [("", "No duplicate check")] + [
-    (check.value, f"{check.value}: {DUPLICATE_LABELS[check.kind]} {SCOPE_LABELS[check.scope]}")
-    for check in DuplicateCheck
+    (check.value, check_label(check)) for check in DuplicateCheck
 ]
 DAY_CHOICES = [("", "all time")] + [(str(days), f"the last {days} days") for days in DAY_WINDOWS]
-DNC_CHOICES = [
-    ("", "No"),
-    ("Y", "Yes, exact numbers"),
-    ("AREACODE", "Yes, and area-code wildcards (212XXXXXXX)"),
-]
-TZ_CHOICES = [
-    ("", "Country and area code"),
-    ("POSTAL", "Postal code first"),
-    ("TZCODE", "Owner column as time-zone code first"),
-    ("NANPA", "NANPA prefix first"),
-]
+DNC_CHOICES = [(mode.value, label) for mode, label in DNC_MODE_LABELS.items()]
+TZ_CHOICES = list(TIME_ZONE_LABELS.items())
 # Pre-filled for a new upload: duplicates within the list (and within the file) and the
 # system DNC list are what supervisors almost always want checked.
-DEFAULT_OPTIONS = {"duplicate_check": "DUPLIST", "dnc_check": "Y", "hopper_priority": "0"}
-FLAG_OPTIONS = (
-    "usacan_prefix_check",
-    "usacan_areacode_check",
-    "nanpa_ac_prefix_check",
-    "lookup_state",
-    "add_to_hopper",
+DEFAULT_OPTIONS = ImportOptions(
+    add=AddOptions(duplicates=DuplicatePolicy(checks=(DuplicateCheck.LIST,)), dnc=DncMode.NUMBER)
 )
+PHONE_CHECK_FIELDS = {
+    "usacan_prefix_check": "usacan_prefix",
+    "usacan_areacode_check": "usacan_areacode",
+    "nanpa_ac_prefix_check": "nanpa_prefix",
+}
 
 phone_code_validator = RegexValidator(r"^[0-9]{1,4}$", "A phone code is 1 to 4 digits.")
 
@@ -147,18 +140,14 @@ class MappingForm(forms.Form):
         choices=DNC_CHOICES, required=False, label="Campaign DNC"
     )
     campaign_id = forms.ChoiceField(required=False, label="Campaign for the campaign DNC")
-    usacan_prefix_check = forms.BooleanField(
-        required=False, label="USA/Canada: prefix must not start with 0 or 1"
-    )
+    usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])
     usacan_areacode_check = forms.BooleanField(
-        required=False, label="USA/Canada: area code must exist"
+        required=False, label=OPTION_LABELS["usacan_areacode"]
     )
-    nanpa_ac_prefix_check = forms.BooleanField(
-        required=False, label="NANPA: area code and prefix must exist"
-    )
+    nanpa_ac_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["nanpa_prefix"])
     tz_method = forms.ChoiceField(choices=TZ_CHOICES, required=False, label="Time zone from")
-    lookup_state = forms.BooleanField(required=False, label="Fill the state from the area code")
-    add_to_hopper = forms.BooleanField(required=False, label="Add new leads to the hopper")
+    lookup_state = forms.BooleanField(required=False, label=OPTION_LABELS["lookup_state"])
+    add_to_hopper = forms.BooleanField(required=False, label=OPTION_LABELS["add_to_hopper"])
     hopper_priority = forms.IntegerField(
         min_value=HOPPER_PRIORITY_MIN, max_value=HOPPER_PRIORITY_MAX, initial=0
     )
@@ -222,23 +211,32 @@ class MappingForm(forms.Form):
             if (field := self.cleaned_data.get(f"col_{index}"))
         }
 
-    def options(self) -> dict:
+    def options(self) -> ImportOptions:
         data = self.cleaned_data
         check, days = data["duplicate_check"], data["duplicate_days"]
         statuses = data["duplicate_statuses"].replace(";", ",").split(",")
-        options = {
-            "duplicate_check": f"{check}{days}DAY" if check and days else check,
-            "duplicate_statuses": [s.strip().upper() for s in statuses if s.strip()],
-            "review_duplicates": data["review_duplicates"],
-            "dnc_check": data["dnc_check"],
-            "campaign_dnc_check": data["campaign_dnc_check"],
-            "campaign_id": data["campaign_id"],
-            "tz_method": data["tz_method"],
-            "hopper_priority": str(data["hopper_priority"]),
-            "phone_code": data["phone_code"],
-        }
-        options.update({flag: "Y" if data[flag] else "" for flag in FLAG_OPTIONS})
-        return options
+        tz = data["tz_method"]
+        hopper = HopperRequest(priority=data["hopper_priority"] or 0)
+        return ImportOptions(
+            add=AddOptions(
+                phone_checks=PhoneChecks(
+                    **{name: data[field] for field, name in PHONE_CHECK_FIELDS.items()}
+                ),
+                lookup_state=data["lookup_state"],
+                dnc=DncMode(data["dnc_check"] or DncMode.OFF.value),
+                campaign_dnc=DncMode(data["campaign_dnc_check"] or DncMode.OFF.value),
+                campaign_id=data["campaign_id"],
+                duplicates=DuplicatePolicy(
+                    checks=(DuplicateCheck(check),) if check else (),
+                    days=int(days) if check and days else None,
+                    statuses=frozenset(s.strip().upper() for s in statuses) - {""},
+                ),
+                time_zone=TimeZoneMethod(**{tz: True}) if tz else TimeZoneMethod(),
+                hopper=hopper if data["add_to_hopper"] else None,
+            ),
+            phone_code=data["phone_code"],
+            review_duplicates=data["review_duplicates"],
+        )
 
     def standard_layout(self) -> list[str]:
         """The field of each column in the original's fixed layout, for the page's button."""
@@ -255,26 +253,40 @@ class MappingForm(forms.Form):
         }
         template, _ = ImportTemplate.objects.update_or_create(
             name=self.cleaned_data["template_name"].strip(),
-            defaults={"mapping": mapping, "options": self.options(), "created_by": created_by},
+            defaults={
+                "mapping": mapping,
+                "options": self.options().to_json(),
+                "created_by": created_by,
+            },
         )
         return template
 
 
-def options_initial(options: Mapping) -> dict:
-    """Form values for a dict of import options (the reverse of ``MappingForm.options``)."""
-    options = {**DEFAULT_OPTIONS, **options}
-    policy = DuplicatePolicy.parse(options.get("duplicate_check", ""))
+def options_initial(stored: Mapping | None) -> dict:
+    """Form values for stored import options (the reverse of ``MappingForm.options``);
+    none stored: ``DEFAULT_OPTIONS``."""
+    options = ImportOptions.from_json(stored) if stored else DEFAULT_OPTIONS
+    add = options.add
+    policy, tz = add.duplicates, add.time_zone
+    tz_choice = next((name for name in ("postal", "tz_code", "nanpa") if getattr(tz, name)), "")
     initial = {
         "duplicate_check": policy.checks[0].value if policy.checks else "",
         "duplicate_days": str(policy.days) if policy.days else "",
-        "duplicate_statuses": ", ".join(options.get("duplicate_statuses") or ()),
-        "review_duplicates": bool(options.get("review_duplicates")),
-        "hopper_priority": options.get("hopper_priority") or 0,
+        "duplicate_statuses": ", ".join(sorted(policy.statuses)),
+        "review_duplicates": options.review_duplicates,
+        "dnc_check": add.dnc.value,
+        "campaign_dnc_check": add.campaign_dnc.value,
+        "campaign_id": add.campaign_id,
+        "tz_method": tz_choice,
+        "lookup_state": add.lookup_state,
+        "add_to_hopper": add.hopper is not None,
+        "hopper_priority": add.hopper.priority if add.hopper else 0,
     }
-    for name in ("dnc_check", "campaign_dnc_check", "campaign_id", "tz_method", "phone_code"):
-        if options.get(name):
-            initial[name] = options[name]
-    initial.update({flag: options.get(flag) == "Y" for flag in FLAG_OPTIONS})
+    if options.phone_code:
+        initial["phone_code"] = options.phone_code
+    initial.update(
+        {field: getattr(add.phone_checks, name) for field, name in PHONE_CHECK_FIELDS.items()}
+    )
     return initial
 
 
@@ -313,7 +325,7 @@ def mapping_initial(
     else:
         list_value = query.get("list", "")
         template = template or job.template
-        options = template.options if template else {}
+        options = template.options if template else None
         if template:
             columns = template_columns(template, header, column_count)
         else:

@@ -11,7 +11,7 @@ from . import fastsql
 from .models import DedupeLock
 
 if TYPE_CHECKING:
-    from .outcomes import DuplicatePolicy
+    from .services.request import DuplicatePolicy
 
 BUCKETS = 1 << 16
 # PostgreSQL advisory locks take two int4 keys: this one names LeadHub's lock space ("LH"),

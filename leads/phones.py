@@ -32,13 +32,13 @@ _VALID_TYPES = (
 _EXCHANGE_PROBES = tuple(f"{a}{b}{c}" for a in "23456789" for b in "0123456789" for c in "05")
 
 
-class PhoneProblem(enum.StrEnum):
-    """Why a phone number is refused; the value is the legacy reason text."""
+class PhoneProblem(enum.Enum):
+    """Why a phone number is refused (the doors word it: ``api.formatting``, ``wording``)."""
 
-    LENGTH = "INVALID PHONE NUMBER LENGTH"
-    PREFIX = "INVALID PHONE NUMBER PREFIX"
-    AREACODE = "INVALID PHONE NUMBER AREACODE"
-    NANPA_AREACODE_PREFIX = "INVALID PHONE NUMBER NANPA AREACODE PREFIX"
+    LENGTH = "length"
+    PREFIX = "prefix"
+    AREACODE = "areacode"
+    NANPA_AREACODE_PREFIX = "nanpa_areacode_prefix"
 
 
 def phone_problem(

@@ -14,14 +14,17 @@ from django.utils import timezone
 
 from campaigns.selectors import campaign_dnc_blocked
 
+from .importing.options import ImportOptions
 from .models import DuplicateReview, Lead
-from .outcomes import LeadInput, LeadRejected, Rejection
+from .outcomes import LeadRejected, Rejection
 from .phones import phone_problem
-from .rejection_text import rejection_text
-from .rules import LEAD_TEXT_FIELDS, clamp_int
+from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value, parse_date_of_birth
 from .selectors import dnc_number_blocked, system_settings_get
 from .services import CUSTOM_PREFIX, LeadActor, LeadChangeRefused, lead_build, lead_update
+from .services.request import AddOptions, DncMode, LeadFields, options_from_json
+from .services.review import OPTIONS_KEY
 from .timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
+from .wording import rejection_text
 
 
 class ReviewAction(enum.StrEnum):
@@ -121,47 +124,58 @@ def duplicate_review_resolve_bulk(
     return result
 
 
-def _review_input(review: DuplicateReview) -> LeadInput:
-    """The incoming lead, with the settings of its import (if any) under its own values."""
-    options = review.import_job.options if review.import_job_id else {}
-    params = {}
-    for name, value in {**(options or {}), **review.incoming}.items():
-        if isinstance(value, bool):
-            params[name] = "Y" if value else "N"
-        elif isinstance(value, str | int):
-            params[name] = str(value)
-    return LeadInput.from_params(params, non_latin=system_settings_get().use_non_latin)
+def _review_options(review: DuplicateReview) -> AddOptions:
+    """The options the incoming lead was checked with: its import's, or those the API
+    request kept with it."""
+    if review.import_job_id:
+        return ImportOptions.from_json(review.import_job.options).add
+    return options_from_json(review.incoming.get(OPTIONS_KEY) or {})
+
+
+def _review_fields(review: DuplicateReview) -> LeadFields:
+    """The incoming lead's fields (kept cleaned), filtered again: a stored value is text."""
+    non_latin = system_settings_get().use_non_latin
+    incoming = review.incoming
+    return LeadFields(
+        *[
+            clean_value(name, str(incoming.get(name) or ""), non_latin=non_latin)
+            for name in LEAD_TEXT_FIELDS
+        ]
+    )
 
 
 def _review_insert(review: DuplicateReview, *, user, now: datetime) -> Lead:
-    v = _review_input(review)
-    phone = v["phone_number"]
+    options = _review_options(review)
+    fields = _review_fields(review)
+    phone = fields.phone_number
     nanpa_loaded = nanpa_prefix_count() >= NANPA_MIN_ROWS
-    rejected = _insert_rejection(v, nanpa_loaded=nanpa_loaded)
+    rejected = _insert_rejection(fields, options, nanpa_loaded=nanpa_loaded)
     if rejected is not None:
         raise DuplicateReviewRefused(f"Cannot insert the incoming lead: {rejection_text(rejected)}")
 
-    phone_code = v["phone_code"] or "1"
-    state = v["state"]
-    if v.flag("lookup_state") and not state:
+    phone_code = fields.phone_code or "1"
+    state = fields.state
+    if options.lookup_state and not state:
         state = phone_code_state(phone_code=phone_code, areacode=phone[:3])
-    tz_method = v["tz_method"] if nanpa_loaded else v["tz_method"].replace("NANPA", "")
+    tz_method = options.time_zone if nanpa_loaded else options.time_zone.when_nanpa_unloaded()
     gmt = lead_gmt_offset(
         phone_code=phone_code,
         phone_number=phone,
         state=state,
-        postal_code=v["postal_code"],
-        owner=v["owner"],
+        postal_code=fields.postal_code,
+        owner=fields.owner,
         tz_method=tz_method,
         now=now,
     )
-    custom = review.incoming.get("custom")
+    incoming = review.incoming
+    custom = incoming.get("custom")
     custom_values = None
     if isinstance(custom, dict) and custom:
         custom_values = {str(label): str(value) for label, value in custom.items()}
     door = Lead.Door.UPLOAD if review.source == DuplicateReview.Source.UPLOAD else Lead.Door.API
+    entry_list_id = clamp_int(str(incoming.get("entry_list_id") or ""), default=0)
     lead, _ = lead_build(
-        v,
+        fields,
         list_id=review.list_id,
         phone_code=phone_code,
         state=state,
@@ -169,31 +183,38 @@ def _review_insert(review: DuplicateReview, *, user, now: datetime) -> Lead:
         status="NEW",
         actor=LeadActor(user=user.get_username(), door=door),
         now=now,
-        entry_list_id=review.list_id if custom_values else clamp_int(v["entry_list_id"], default=0),
+        date_of_birth=parse_date_of_birth(str(incoming.get("date_of_birth") or "")),
+        rank=clamp_int(str(incoming.get("rank") or ""), default=0),
+        entry_list_id=review.list_id if custom_values else entry_list_id,
         custom_values=custom_values,
     )
     lead.save(force_insert=True)
     return lead
 
 
-def _insert_rejection(v: LeadInput, *, nanpa_loaded: bool) -> LeadRejected | None:
+def _insert_rejection(
+    fields: LeadFields, options: AddOptions, *, nanpa_loaded: bool
+) -> LeadRejected | None:
     """The add_lead checks an inserted duplicate still passes: phone, system and campaign DNC
     (the number may have been added to a DNC list since it was loaded)."""
-    phone = v["phone_number"]
+    phone = fields.phone_number
+    checks = options.phone_checks
     problem = phone_problem(
         phone_number=phone,
-        usacan_prefix_check=v.flag("usacan_prefix_check"),
-        usacan_areacode_check=v.flag("usacan_areacode_check"),
-        nanpa_ac_prefix_check=v.flag("nanpa_ac_prefix_check") and nanpa_loaded,
+        usacan_prefix_check=checks.usacan_prefix,
+        usacan_areacode_check=checks.usacan_areacode,
+        nanpa_ac_prefix_check=checks.nanpa_prefix and nanpa_loaded,
     )
     if problem is not None:
         return LeadRejected(reason=Rejection.INVALID_PHONE, phone_problem=problem)
-    mode = v["dnc_check"]
-    if mode in ("Y", "AREACODE") and dnc_number_blocked(phone, match_areacode=mode == "AREACODE"):
+    mode = options.dnc
+    if mode is not DncMode.OFF and dnc_number_blocked(
+        phone, match_areacode=mode is DncMode.AREACODE
+    ):
         return LeadRejected(reason=Rejection.DNC)
-    mode = v["campaign_dnc_check"]
-    if mode in ("Y", "AREACODE") and campaign_dnc_blocked(
-        v["campaign_id"], phone, match_areacode=mode == "AREACODE"
+    mode = options.campaign_dnc
+    if mode is not DncMode.OFF and campaign_dnc_blocked(
+        options.campaign_id, phone, match_areacode=mode is DncMode.AREACODE
     ):
         return LeadRejected(reason=Rejection.CAMPAIGN_DNC)
     return None

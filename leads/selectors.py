@@ -24,7 +24,7 @@ from .models import (
     SystemSettings,
     UserGroup,
 )
-from .outcomes import DuplicateCheck, DuplicateHit
+from .outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch
 
 
 def system_settings_get() -> SystemSettings:
@@ -175,7 +175,7 @@ def lead_find_duplicate(
     if row is None:
         return None
     found_id, found_list, found_phone = row
-    matched = "PHONE" if found_phone == phone_number else "ALT"
+    matched = DuplicateMatch.PHONE if found_phone == phone_number else DuplicateMatch.ALT
     return DuplicateHit(check=check, lead_id=found_id, list_id=found_list, matched=matched)
 
 

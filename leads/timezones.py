@@ -130,6 +130,27 @@ class _PhoneCodeIndex:
     by_tz_code: dict[tuple[str, str], TzSource]
 
 
+@dataclass(frozen=True)
+class TimeZoneMethod:
+    """Which sources ``lead_gmt_offset`` tries before the phone-code table (§3.12):
+    ``postal`` the postal-code table, ``tz_code`` the owner field as a time-zone code,
+    ``nanpa`` the NANPA prefix table. ``without_nanpa_data`` is the method that applies when
+    the NANPA table is not loaded (§3.7); None means this one with ``nanpa`` off."""
+
+    postal: bool = False
+    tz_code: bool = False
+    nanpa: bool = False
+    without_nanpa_data: "TimeZoneMethod | None" = None
+
+    def when_nanpa_unloaded(self) -> "TimeZoneMethod":
+        if self.without_nanpa_data is not None:
+            return self.without_nanpa_data
+        return TimeZoneMethod(postal=self.postal, tz_code=self.tz_code)
+
+
+PHONE_CODE_ONLY = TimeZoneMethod()
+
+
 def lead_gmt_offset(
     *,
     phone_code: str,
@@ -137,22 +158,23 @@ def lead_gmt_offset(
     state: str,
     postal_code: str,
     owner: str,
-    tz_method: str,
+    tz_method: TimeZoneMethod,
     now: datetime,
 ) -> GmtOffset:
     """The offset to store in ``gmt_offset_now`` and print in the success line.
 
     Inputs are the filtered request values: ``phone_code`` defaulted (``1``), ``state`` as sent
-    or looked up (not cut to the column width), and ``tz_method`` with ``NANPA`` already removed
-    when the NANPA table is not loaded (§3.7). ``now`` must be timezone-aware. The area code is
-    the first 3 characters of the phone number and the exchange characters 4 to 6 (§1.5).
+    or looked up (not cut to the column width), and ``tz_method`` already without NANPA when
+    the NANPA table is not loaded (§3.7, ``TimeZoneMethod.when_nanpa_unloaded``). ``now`` must
+    be timezone-aware. The area code is the first 3 characters of the phone number and the
+    exchange characters 4 to 6 (§1.5).
     Sources, each overwriting an earlier one that found a row (§3.12):
 
-    1. POSTAL (any case in ``tz_method``), phone code exactly ``1``, postal code longer than
+    1. ``postal``, phone code exactly ``1``, postal code longer than
        4 characters: the first postal-code row that starts with it (a ZIP+4 matches nothing);
-    2. TZCODE (``tz_method`` exactly that), ``owner`` longer than 1 character: the phone-code
+    2. ``tz_code``, ``owner`` longer than 1 character: the phone-code
        row with that tz code;
-    3. NANPA (any case): the row for area code and exchange. D14: ``usacan_prefix_check``
+    3. ``nanpa``: the row for area code and exchange. D14: ``usacan_prefix_check``
        does not disable this source, unlike in the original;
     4. only when none found a row: the phone-code row for the area code (phone code 1 or 52),
        the state (61), else the first row of the calling code. D13: phone code 1 with an area
@@ -165,13 +187,12 @@ def lead_gmt_offset(
     """
     areacode, exchange = phone_number[:3], phone_number[3:6]
     country = _country(phone_code)
-    method = tz_method.upper()
     found: TzSource | None = None
-    if "POSTAL" in method and len(postal_code) > 4 and phone_code == "1":
+    if tz_method.postal and len(postal_code) > 4 and phone_code == "1":
         found = _postal_source(postal_code) or found
-    if tz_method == "TZCODE" and len(owner) > 1:
+    if tz_method.tz_code and len(owner) > 1:
         found = _phone_codes().by_tz_code.get((_key(owner), country)) or found
-    if "NANPA" in method and len(areacode) > 2 and len(exchange) > 2:
+    if tz_method.nanpa and len(areacode) > 2 and len(exchange) > 2:
         found = _nanpa_source(areacode, exchange) or found
     if found is None:
         found = _default_source(country, areacode, state)

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 
 from leads.forms_imports import ConfirmImportForm, MappingForm, UploadForm, mapping_initial
 from leads.importing import jobs
-from leads.importing.checks import Outcome
+from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob
+from leads.wording import IMPORT_OUTCOME_LABELS, add_options_shown
 
 Status = ImportJob.Status
 FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
@@ -28,14 +29,7 @@ PREVIEW_ROWS = 10
 STEPS = ((1, "Upload"), (2, "Map and choose checks"), (3, "Dry run"), (4, "Import"))
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe (|)"}
 # The outcomes in the order the pages list them.
-OUTCOME_LABELS = {
-    Outcome.ADDED: "New leads",
-    Outcome.INVALID: "Invalid",
-    Outcome.DUPLICATE_DB: "Duplicate in the database",
-    Outcome.DUPLICATE_FILE: "Duplicate in the file",
-    Outcome.DNC: "In the system DNC list",
-    Outcome.CAMPAIGN_DNC: "In the campaign DNC list",
-}
+OUTCOME_LABELS = IMPORT_OUTCOME_LABELS
 EXAMPLES_SHOWN = 5
 
 
@@ -108,18 +102,14 @@ def outcome_rows(counts: dict, examples: dict | None = None) -> list[dict]:
     ]
 
 
-def options_shown(options: dict) -> list[tuple[str, str]]:
-    """The options that are set, as (setting name, text) for the job's page."""
-    shown = []
-    for name, value in sorted(options.items()):
-        if isinstance(value, list | tuple):
-            value = ", ".join(value)
-        elif isinstance(value, bool):
-            value = "Y" if value else ""
-        if name == "hopper_priority" and options.get("add_to_hopper") != "Y":
-            continue
-        if value not in ("", None):
-            shown.append((name, str(value)))
+def options_shown(stored: dict | None) -> list[tuple[str, str]]:
+    """The options that are set, as (what, how) for the job's page."""
+    options = ImportOptions.from_json(stored)
+    shown = add_options_shown(options.add)
+    if options.phone_code:
+        shown.append(("Default phone code", options.phone_code))
+    if options.review_duplicates:
+        shown.append(("Duplicates", "kept in the review queue"))
     return shown
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ..models import DuplicateReview, Lead
+from ..outcomes import DuplicateCheck
 from ..review import (
     REVIEW_COPYABLE_FIELDS,
     DuplicateReviewRefused,
@@ -21,6 +22,7 @@ from ..review import (
 )
 from ..rules import clean_gender, fit_to_column, parse_date_of_birth
 from ..services import CUSTOM_PREFIX
+from ..wording import check_label, stored_check_code
 
 # Refusals listed one by one after a bulk action; the rest are counted.
 BULK_REFUSALS_SHOWN = 20
@@ -103,6 +105,18 @@ def _stored_form(name: str, value: object) -> str:
     return fit_to_column(name, text)[0]
 
 
+class DuplicateCheckFilter(admin.SimpleListFilter):
+    title = "duplicate check"
+    parameter_name = "duplicate_check"
+
+    def lookups(self, request, model_admin):
+        return [(check.value, check_label(check)) for check in DuplicateCheck]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(duplicate_check=value) if value else queryset
+
+
 @admin.register(DuplicateReview)
 class DuplicateReviewAdmin(admin.ModelAdmin):
     list_display = (
@@ -113,11 +127,11 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
         "incoming_phone",
         "incoming_name",
         "existing",
-        "duplicate_check",
+        "check_name",
         "status",
         "origin",
     )
-    list_filter = (ReviewStatusFilter, "source", "list_id", "duplicate_check")
+    list_filter = (ReviewStatusFilter, "source", "list_id", DuplicateCheckFilter)
     search_fields = ("=existing_lead__lead_id", "=list_id")
     search_help_text = "Existing lead id or list id."
     ordering = ("-created_at",)
@@ -136,6 +150,10 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
     def incoming_name(self, review: DuplicateReview) -> str:
         incoming = review.incoming
         return f"{incoming.get('first_name', '')} {incoming.get('last_name', '')}".strip()
+
+    @admin.display(description="duplicate check", ordering="duplicate_check")
+    def check_name(self, review: DuplicateReview) -> str:
+        return stored_check_code(review.duplicate_check)
 
     @admin.display(description="existing lead", ordering="existing_lead")
     def existing(self, review: DuplicateReview) -> str:
@@ -185,6 +203,7 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": f"Duplicate review {review.pk}",
             "review": review,
+            "check_name": stored_check_code(review.duplicate_check),
             "lead": lead,
             "fields": review_compared_fields(review, lead),
             "pending": review.status == DuplicateReview.Status.PENDING,

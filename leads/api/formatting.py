@@ -13,10 +13,12 @@ from ..outcomes import (
     CustomFieldsOutcome,
     CustomFieldsResult,
     DuplicateCheck,
+    DuplicateMatch,
     LeadAddOutcome,
-    LeadInput,
     Rejection,
 )
+from ..phones import PhoneProblem
+from ..services.request import LeadRequest
 
 DOCUMENTED = "documented"
 VICIDIAL = "vicidial"
@@ -119,12 +121,41 @@ def version(now_text: str, epoch: int) -> Line:
 
 # --- add_lead ----------------------------------------------------------------------------------
 
+# The reason texts of the pipeline's outcomes, each after "add_lead ".
+REJECTION_TEXT = {
+    Rejection.NOT_ALLOWED_LIST: "NOT AN ALLOWED LIST ID",
+    Rejection.NOT_DEFINED_LIST: "NOT A DEFINED LIST ID, LIST EXISTS CHECK ENABLED",
+    Rejection.DNC: "PHONE NUMBER IN DNC",
+    Rejection.CAMPAIGN_DNC: "PHONE NUMBER IN CAMPAIGN DNC",
+}
+PHONE_PROBLEM_TEXT = {
+    PhoneProblem.LENGTH: "INVALID PHONE NUMBER LENGTH",
+    PhoneProblem.PREFIX: "INVALID PHONE NUMBER PREFIX",
+    PhoneProblem.AREACODE: "INVALID PHONE NUMBER AREACODE",
+    PhoneProblem.NANPA_AREACODE_PREFIX: "INVALID PHONE NUMBER NANPA AREACODE PREFIX",
+}
+CUSTOM_FIELDS_TEXT = {
+    CustomFieldsResult.ADDED: "CUSTOM FIELDS VALUES ADDED",
+    CustomFieldsResult.DISABLED: "CUSTOM FIELDS NOT ADDED, CUSTOM FIELDS DISABLED",
+    CustomFieldsResult.NO_STORAGE: (
+        "CUSTOM FIELDS NOT ADDED, NO CUSTOM FIELDS DEFINED FOR THIS LIST"
+    ),
+    CustomFieldsResult.NO_FIELDS: "CUSTOM FIELDS NOT ADDED, NO FIELDS DEFINED",
+}
+CALLBACK_TEXT = {
+    CallbackResult.ADDED: "SCHEDULED CALLBACK ADDED",
+    CallbackResult.CAMPAIGN_NOT_VALID: "SCHEDULED CALLBACK NOT ADDED, CAMPAIGN NOT VALID",
+    CallbackResult.USER_NOT_VALID: "SCHEDULED CALLBACK NOT ADDED, USER NOT VALID",
+    CallbackResult.INVALID_DATETIME: "SCHEDULED CALLBACK NOT ADDED, INVALID CALLBACK DATETIME",
+}
+
 
 def lead_add_lines(
-    outcome: LeadAddOutcome, lead_input: LeadInput, *, user: str, profile: str
+    outcome: LeadAddOutcome, request: LeadRequest, *, lead_id: str, user: str, profile: str
 ) -> list[Line]:
     """Every line add_lead prints for this outcome, in the contract's order (§4). Echoed
-    request values are the filtered ones, as typed (e.g. "dr" for a lead stored as "DR")."""
+    request values are the filtered ones, as typed (e.g. "dr" for a lead stored as "DR");
+    ``lead_id`` is the request's lead_id parameter, which only the NANPA notice logs."""
     lines: list[Line] = []
     phone = outcome.phone_number
     if outcome.nanpa_rows_when_disabled is not None:
@@ -133,11 +164,11 @@ def lead_add_lines(
                 "NOTICE",
                 "add_lead NANPA options disabled, NANPA prefix data not loaded",
                 _join(outcome.nanpa_rows_when_disabled, user),
-                log_data=f"|{lead_input['lead_id']}",
+                log_data=f"|{lead_id}",
             )
         )
     if outcome.rejected is not None:
-        lines.append(_rejection_line(outcome, lead_input, user=user, profile=profile))
+        lines.append(_rejection_line(outcome, request, user=user, profile=profile))
         return lines
     lead_id = outcome.lead_id
     gmt = outcome.gmt.text if outcome.gmt is not None else ""
@@ -194,27 +225,29 @@ _DUPLICATE_REASONS = {
     "TITLE_ALT": "DUPLICATE TITLE ALT_PHONE",
     "NAME_PHONE": "DUPLICATE NAME PHONE",
 }
+MATCH_TEXT = {DuplicateMatch.PHONE: "PHONE", DuplicateMatch.ALT: "ALT"}
 _SCOPE_TEXT = {"LIST": "IN LIST", "CAMP": "IN CAMPAIGN LISTS", "SYS": "IN SYSTEM"}
 
 
 def _rejection_line(
-    outcome: LeadAddOutcome, lead_input: LeadInput, *, user: str, profile: str
+    outcome: LeadAddOutcome, request: LeadRequest, *, user: str, profile: str
 ) -> Line:
     rejected = outcome.rejected
     phone = outcome.phone_number
     list_text = outcome.list_text
     reason = rejected.reason
     if reason in (Rejection.NOT_ALLOWED_LIST, Rejection.NOT_DEFINED_LIST):
-        return _line("ERROR", f"add_lead {reason.value}", _join(phone, list_text))
+        return _line("ERROR", f"add_lead {REJECTION_TEXT[reason]}", _join(phone, list_text))
     if reason is Rejection.INVALID_PHONE:
-        return _line("ERROR", f"add_lead {rejected.phone_problem.value}", _join(phone, user), phone)
+        text = PHONE_PROBLEM_TEXT[rejected.phone_problem]
+        return _line("ERROR", f"add_lead {text}", _join(phone, user), phone)
     if reason is Rejection.DNC:
-        return _line("ERROR", "add_lead PHONE NUMBER IN DNC", _join(phone, user), phone)
+        return _line("ERROR", f"add_lead {REJECTION_TEXT[reason]}", _join(phone, user), phone)
     if reason is Rejection.CAMPAIGN_DNC:
-        campaign_id = lead_input["campaign_id"]
+        campaign_id = request.options.campaign_id
         return _line(
             "ERROR",
-            "add_lead PHONE NUMBER IN CAMPAIGN DNC",
+            f"add_lead {REJECTION_TEXT[reason]}",
             _join(phone, campaign_id, user),
             _join(phone, campaign_id),
         )
@@ -227,12 +260,13 @@ def _rejection_line(
         fields = [phone, list_text, hit.lead_id] + ([hit.list_id] if scope != "LIST" else [])
     elif kind == "PHONE_ALT":
         fields = [phone, list_text, hit.lead_id]
-        fields += ([hit.list_id] if scope != "LIST" else []) + [hit.matched]
+        fields += ([hit.list_id] if scope != "LIST" else []) + [MATCH_TEXT[hit.matched]]
     elif kind == "TITLE_ALT":
-        fields = [lead_input["title"], lead_input["alt_phone"], list_text, hit.lead_id]
+        fields = [request.fields.title, request.fields.alt_phone, list_text, hit.lead_id]
         fields += [hit.list_id] if scope != "LIST" else []
     else:
-        fields = [lead_input["first_name"], lead_input["last_name"], phone, list_text, hit.lead_id]
+        names = request.fields
+        fields = [names.first_name, names.last_name, phone, list_text, hit.lead_id]
         # R28: the product document adds the duplicate's list id to the LIST variant too.
         fields += [duplicate_list] if duplicate_list is not None else []
     return _line("ERROR", text, _join(*fields))
@@ -240,7 +274,7 @@ def _rejection_line(
 
 def _custom_fields_line(custom: CustomFieldsOutcome, outcome: LeadAddOutcome, profile: str) -> Line:
     phone, lead_id, list_text = outcome.phone_number, outcome.lead_id, outcome.list_text
-    reason = f"add_lead {custom.result.value}"
+    reason = f"add_lead {CUSTOM_FIELDS_TEXT[custom.result]}"
     if custom.result is CustomFieldsResult.ADDED:
         data = _join(phone, lead_id, list_text)
         if profile != DOCUMENTED:
@@ -254,7 +288,7 @@ def _custom_fields_line(custom: CustomFieldsOutcome, outcome: LeadAddOutcome, pr
 
 
 def _callback_line(callback: CallbackOutcome, lead_id: int, profile: str) -> Line:
-    reason = f"add_lead {callback.result.value}"
+    reason = f"add_lead {CALLBACK_TEXT[callback.result]}"
     campaign = callback.campaign_id
     if callback.result is CallbackResult.ADDED:
         if profile == DOCUMENTED:

@@ -15,7 +15,6 @@ from leadhub.client_address import client_address
 
 from .. import fastsql
 from ..models import ApiLogEntry
-from ..outcomes import LeadInput
 from ..rules import clean_value
 from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
 from ..services import LeadActor, lead_add
@@ -23,6 +22,7 @@ from . import formatting
 from .auth import LoginResult, api_login
 from .body import body_too_large, drop_file_parts
 from .params import last_body_value, request_params, request_without_password
+from .parser import lead_request_parse
 
 LIST_RESTRICTED_FUNCTIONS = frozenset(
     {
@@ -134,13 +134,19 @@ def _dispatch(call: _Call, profile, *, wire: str, log: "_Log") -> list[formattin
         and profile.user_level >= 8
     ):
         return [formatting.add_not_permitted(user, wire)]
-    lead_input = LeadInput.from_params(call.params, non_latin=call.non_latin)
+    request = lead_request_parse(call.params, non_latin=call.non_latin)
     allowed = list_ids_allowed_for_group(group) if group is not None else None
     outcome = lead_add(
-        lead_input=lead_input, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now
+        request=request, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now
     )
     log.truncated_fields = outcome.truncated_fields
-    return formatting.lead_add_lines(outcome, lead_input, user=user, profile=wire)
+    lead_id = _lead_id_param(call)
+    return formatting.lead_add_lines(outcome, request, lead_id=lead_id, user=user, profile=wire)
+
+
+def _lead_id_param(call: _Call) -> str:
+    """The lead_id parameter as filtered: add_lead only echoes it in its NANPA notice's log."""
+    return clean_value("lead_id", call.params.get("lead_id", ""), non_latin=call.non_latin)
 
 
 class _Log:

@@ -3,7 +3,7 @@
 Every rule is the API's (``leads.services.lead_add``), called through the same functions:
 ``rules.clean_value`` for the character filters, ``phones.phone_problem``, ``timezones``
 for lookup_state and the time zone, ``campaigns.selectors.dnc_patterns`` for DNC entries and
-``outcomes.DuplicatePolicy`` / ``DuplicateCheck`` for what a duplicate is. What differs is
+``request.DuplicatePolicy`` / ``DuplicateCheck`` for what a duplicate is. What differs is
 only how often the database is asked: where the API makes one query per lead, a batch makes
 one query per check (system DNC, campaign DNC, NANPA prefixes, each duplicate check), and
 values that depend on a few inputs (time zone, state, phone validity) are computed once per
@@ -43,17 +43,12 @@ from leads import fastsql
 from leads.locking import dedupe_locks_taken, lead_lock_keys
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
-from leads.outcomes import DuplicateCheck, DuplicatePolicy
+from leads.outcomes import DuplicateCheck, DuplicateMatch, Rejection
 from leads.phones import PhoneProblem, phone_problem
-from leads.rules import (
-    STANDARD_LAYOUT,
-    STANDARD_LEAD_COLUMNS,
-    clamp_int,
-    clean_value,
-    value_cleaner,
-)
+from leads.rules import STANDARD_LAYOUT, STANDARD_LEAD_COLUMNS, clamp_int, value_cleaner
 from leads.selectors import custom_fields_of_list, list_get, lists_of_campaign, system_settings_get
 from leads.services import custom_value_clean
+from leads.services.request import DncMode
 from leads.timezones import (
     NANPA_MIN_ROWS,
     lead_gmt_offset,
@@ -61,35 +56,23 @@ from leads.timezones import (
     phone_code_row_exists,
     phone_code_state,
 )
+from leads.wording import (
+    INVALID_LIST_TEXT,
+    PHONE_PROBLEM_TEXT,
+    REJECTION_TEXT,
+    check_code,
+    import_duplicate_text,
+    import_file_duplicate_group,
+    import_file_duplicate_text,
+)
+
+from .options import ImportOptions
 
 # Reduced to digits, as the original loader does (see the module docstring).
 DIGIT_FIELDS = frozenset({"phone_number", "alt_phone", "phone_code"})
 _NON_DIGITS = re.compile(r"[^0-9]")
-INVALID_LIST = "INVALID LIST ID"
 # A field's cleaned values are remembered while it has at most this many distinct ones.
 MEMO_VALUES = 2000
-DNC_REASON = "PHONE NUMBER IN DNC"
-CAMPAIGN_DNC_REASON = "PHONE NUMBER IN CAMPAIGN DNC"
-_FLAG_OPTIONS = (
-    "usacan_prefix_check",
-    "usacan_areacode_check",
-    "nanpa_ac_prefix_check",
-    "lookup_state",
-    "add_to_hopper",
-)
-# The add_lead settings an import applies to every row, with their defaults.
-OPTION_DEFAULTS: dict[str, object] = {
-    "duplicate_check": "",
-    "duplicate_statuses": [],
-    "dnc_check": "",
-    "campaign_dnc_check": "",
-    "campaign_id": "",
-    **dict.fromkeys(_FLAG_OPTIONS, ""),
-    "tz_method": "",
-    "hopper_priority": "0",
-    "phone_code": "",
-    "review_duplicates": False,
-}
 
 
 class Outcome(enum.StrEnum):
@@ -108,39 +91,6 @@ class Outcome(enum.StrEnum):
 
 def empty_counts() -> dict[str, int]:
     return dict.fromkeys(Outcome, 0)
-
-
-def import_options_clean(raw: dict) -> dict:
-    """Known options with the API's filters applied and defaults filled in; raises ValueError
-    with a message for the person who chose them."""
-    unknown = sorted(set(raw) - set(OPTION_DEFAULTS))
-    if unknown:
-        raise ValueError(f"Unknown import option(s): {', '.join(unknown)}.")
-    options = {**OPTION_DEFAULTS, **raw}
-    for name in _FLAG_OPTIONS:
-        options[name] = "Y" if options[name] in (True, "Y", "y") else ""
-    for name in ("dnc_check", "campaign_dnc_check"):
-        value = "Y" if options[name] is True else str(options[name] or "").upper()
-        value = clean_value(name, value, non_latin=False)
-        if value not in ("", "Y", "AREACODE"):
-            raise ValueError(f"{name} must be empty, Y or AREACODE, not {value!r}.")
-        options[name] = value
-    for name in ("duplicate_check", "tz_method", "campaign_id", "hopper_priority", "phone_code"):
-        options[name] = clean_value(name, str(options[name] or ""), non_latin=False)
-    text = options["duplicate_check"]
-    if text and not DuplicatePolicy.parse(text).checks:
-        raise ValueError(f"The duplicate check {text!r} names none of the known checks.")
-    statuses = options["duplicate_statuses"] or []
-    if isinstance(statuses, str):
-        statuses = statuses.split(",")
-    options["duplicate_statuses"] = sorted({str(s).strip().upper() for s in statuses} - {""})
-    if options["campaign_dnc_check"]:
-        if not options["campaign_id"]:
-            raise ValueError("The campaign DNC check needs a campaign.")
-        if campaign_get(options["campaign_id"]) is None:
-            raise ValueError(f"There is no campaign {options['campaign_id']!r}.")
-    options["review_duplicates"] = bool(options["review_duplicates"])
-    return options
 
 
 @dataclass(frozen=True)
@@ -171,7 +121,7 @@ class RowResult:
     phone_code: str = "1"
     state: str = ""
     gmt: Decimal | None = None
-    check: str = ""
+    check: DuplicateCheck | None = None
     existing_lead_id: int | None = None
     earlier_row: int | None = None
     lead_id: int | None = None
@@ -189,7 +139,8 @@ class RowChecker:
     """
 
     def __init__(self, job: ImportJob, *, first_lead_id: int | None = None) -> None:
-        options = import_options_clean(job.options or {})
+        options = ImportOptions.from_json(job.options)
+        add = options.add
         self.first_lead_id = first_lead_id
         non_latin = system_settings_get().use_non_latin
         # (column, field, cleaner, memo of cleaned values or None): see clean().
@@ -204,26 +155,23 @@ class RowChecker:
             if label not in STANDARD_LAYOUT and label not in STANDARD_LEAD_COLUMNS
         ]
         self.list_id = job.list_id
-        self.default_phone_code = options["phone_code"] or "1"
-        self.lookup_state = options["lookup_state"] == "Y"
-        self.prefix_check = options["usacan_prefix_check"] == "Y"
-        self.areacode_check = options["usacan_areacode_check"] == "Y"
-        self.nanpa_check = options["nanpa_ac_prefix_check"] == "Y"
-        self.tz_method = options["tz_method"]
-        if (self.nanpa_check or "NANPA" in self.tz_method.upper()) and (
-            nanpa_prefix_count() < NANPA_MIN_ROWS
-        ):
+        self.default_phone_code = options.phone_code or "1"
+        self.lookup_state = add.lookup_state
+        self.prefix_check = add.phone_checks.usacan_prefix
+        self.areacode_check = add.phone_checks.usacan_areacode
+        self.nanpa_check = add.phone_checks.nanpa_prefix
+        self.tz_method = add.time_zone
+        if (self.nanpa_check or self.tz_method.nanpa) and nanpa_prefix_count() < NANPA_MIN_ROWS:
             # As the API (§3.7): without NANPA data both NANPA options are off.
             self.nanpa_check = False
-            self.tz_method = self.tz_method.replace("NANPA", "")
-        method = self.tz_method.upper()
-        self._tz_uses = ("NANPA" in method, "POSTAL" in method, self.tz_method == "TZCODE")
-        self.dnc_mode = options["dnc_check"]
-        self.campaign_dnc_mode = options["campaign_dnc_check"]
-        campaign = campaign_get(options["campaign_id"]) if self.campaign_dnc_mode else None
+            self.tz_method = self.tz_method.when_nanpa_unloaded()
+        self._tz_uses = (self.tz_method.nanpa, self.tz_method.postal, self.tz_method.tz_code)
+        self.dnc_mode = add.dnc
+        self.campaign_dnc_mode = add.campaign_dnc
+        campaign = campaign_get(add.campaign_id) if add.campaign_dnc is not DncMode.OFF else None
         self.dnc_campaign_id = campaign_dnc_list_id(campaign) if campaign else None
-        self.policy = DuplicatePolicy.parse(options["duplicate_check"])
-        self.statuses = options["duplicate_statuses"]
+        self.policy = add.duplicates
+        self.statuses = sorted(add.duplicates.statuses)
         # Per check, in the fixed order: (check, kind, scope, {key: row number of the added
         # row}), for the duplicates inside the file.
         self._checks = [(check, check.kind, check.scope, {}) for check in self.policy.checks]
@@ -282,7 +230,7 @@ class RowChecker:
         else:
             list_id = clamp_int(values.get("list_id", ""), default=0)
             if self._list(list_id) is None:
-                result.reject(Outcome.INVALID, INVALID_LIST)
+                result.reject(Outcome.INVALID, INVALID_LIST_TEXT)
                 return result
         result.list_id = list_id
         phone_code = result.phone_code = values.get("phone_code") or self.default_phone_code
@@ -298,7 +246,7 @@ class RowChecker:
                 nanpa_ac_prefix_check=False,
             )
         if problem is not None:
-            result.reject(Outcome.INVALID, problem.value)
+            result.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[problem])
             return result
         state = values.get("state", "")
         if self.lookup_state and not state:
@@ -342,11 +290,11 @@ class RowChecker:
         found = [self._duplicates_in_db(check, valid, since) for check, *_ in self._checks]
         for result in valid:
             if dnc is not None and self._blocked(dnc, self.dnc_mode, result.phone):
-                result.reject(Outcome.DNC, DNC_REASON)
+                result.reject(Outcome.DNC, REJECTION_TEXT[Rejection.DNC])
             elif campaign_dnc is not None and self._blocked(
                 campaign_dnc, self.campaign_dnc_mode, result.phone
             ):
-                result.reject(Outcome.CAMPAIGN_DNC, CAMPAIGN_DNC_REASON)
+                result.reject(Outcome.CAMPAIGN_DNC, REJECTION_TEXT[Rejection.CAMPAIGN_DNC])
             elif not self._duplicate(result, found):
                 self.remember(result)
                 result.gmt = self._gmt(result, now)
@@ -367,13 +315,13 @@ class RowChecker:
         )
         for r in rows:
             if (r.phone[:3], r.phone[3:6]) not in known:
-                r.reject(Outcome.INVALID, PhoneProblem.NANPA_AREACODE_PREFIX.value)
+                r.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[PhoneProblem.NANPA_AREACODE_PREFIX])
 
     @staticmethod
-    def _dnc_hits(rows, mode: str, phones: set[str]) -> set[str] | None:
-        if mode not in ("Y", "AREACODE"):
+    def _dnc_hits(rows, mode: DncMode, phones: set[str]) -> set[str] | None:
+        if mode is DncMode.OFF:
             return None
-        areacode = mode == "AREACODE"
+        areacode = mode is DncMode.AREACODE
         patterns = {p for phone in phones for p in dnc_patterns(phone, match_areacode=areacode)}
         if not patterns:
             return set()
@@ -382,8 +330,8 @@ class RowChecker:
         )
 
     @staticmethod
-    def _blocked(hits: set[str], mode: str, phone: str) -> bool:
-        return any(p in hits for p in dnc_patterns(phone, match_areacode=mode == "AREACODE"))
+    def _blocked(hits: set[str], mode: DncMode, phone: str) -> bool:
+        return any(p in hits for p in dnc_patterns(phone, match_areacode=mode is DncMode.AREACODE))
 
     # --- duplicates ----------------------------------------------------------------------
 
@@ -397,11 +345,11 @@ class RowChecker:
             if hit is None and (earlier := seen.get(key)) is not None:
                 result.earlier_row = earlier
                 result.existing_lead_id = own[key][0] if key in own else None
-                result.check = check.value
+                result.check = check
                 result.reject(
                     Outcome.DUPLICATE_FILE,
-                    f"{check.value}: same as row {earlier}",
-                    f"{check.value} (in the file)",
+                    import_file_duplicate_text(check, earlier),
+                    import_file_duplicate_group(check),
                 )
                 return True
             hit = hit or own.get(key)
@@ -569,15 +517,15 @@ class RowChecker:
 
     def _reject_as_db_duplicate(self, result: RowResult, check: DuplicateCheck, hit) -> None:
         lead_id, list_id, phone = hit
-        matched = ""
+        matched = None
         if check.kind == "PHONE_ALT":
-            matched = " (PHONE)" if phone == result.phone else " (ALT)"
+            matched = DuplicateMatch.PHONE if phone == result.phone else DuplicateMatch.ALT
         result.existing_lead_id = lead_id
-        result.check = check.value
+        result.check = check
         result.reject(
             Outcome.DUPLICATE_DB,
-            f"{check.value}: lead {lead_id} in list {list_id}{matched}",
-            check.value,
+            import_duplicate_text(check, lead_id, list_id, matched),
+            check_code(check),
         )
 
     def _db_keys(self, kind: str, scope: str, row: tuple) -> list[str]:

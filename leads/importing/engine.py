@@ -43,10 +43,10 @@ from .checks import (
     RowChecker,
     RowResult,
     empty_counts,
-    import_options_clean,
     prefer_index_lookups,
 )
 from .encodings import EncodingRepairs
+from .options import ImportOptions
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
@@ -190,7 +190,7 @@ def import_run(
 
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
     checker = RowChecker(job)
-    options = import_options_clean(job.options or {})
+    options = ImportOptions.from_json(job.options)
     path = result_path(job, "csv")
     if job.last_committed_row:
         if not path.exists():

@@ -22,10 +22,10 @@ from leads.rules import STANDARD_LAYOUT
 from leads.selectors import custom_fields_of_list, list_get
 
 from . import tasks
-from .checks import import_options_clean
 from .engine import job_rows
 from .limits import upload_check_size
 from .mapping import auto_map
+from .options import ImportOptions, import_options_clean
 from .reading import UnreadableFile, inspect_file
 
 Status = ImportJob.Status
@@ -115,11 +115,11 @@ def import_job_configure(
     job: ImportJob,
     list_id: int | None,
     mapping: dict[int, str],
-    options: dict,
+    options: ImportOptions,
     has_header: bool,
 ) -> ImportJob:
     """Choose the target list (None: each row's list_id column), the mapping ({column index:
-    lead field or custom field label}), the options (see ``checks.OPTION_DEFAULTS``) and
+    lead field or custom field label}), the options and
     whether the first row is a header. Any earlier dry run is dropped. Raises
     ImportConfigError when the job has started, phone_number is not mapped, neither a list
     nor a list_id column is chosen, the list does not exist, a field is unknown or mapped
@@ -151,7 +151,7 @@ def import_job_configure(
         job.total_rows = max(job.total_rows + (-1 if has_header else 1), 0)
     job.list_id = list_id
     job.mapping = {str(column): name for column, name in sorted(columns.items())}
-    job.options = cleaned
+    job.options = cleaned.to_json()
     job.has_header = has_header
     job.status = Status.UPLOADED
     job.dry_run = {}

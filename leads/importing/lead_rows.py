@@ -8,7 +8,6 @@ from datetime import date, datetime
 from django.db import connection
 
 from leads.models import Lead
-from leads.outcomes import LeadInput
 from leads.rules import (
     LEAD_TEXT_FIELDS,
     RANK_MAX,
@@ -20,6 +19,7 @@ from leads.rules import (
     parse_date_of_birth,
 )
 from leads.services import LeadActor, lead_build
+from leads.services.request import EMPTY_FIELDS
 from leads.timezones import UNKNOWN
 
 from .checks import DIGIT_FIELDS, RowResult
@@ -35,7 +35,7 @@ class LeadRows:
         fields = Lead._meta.concrete_fields
         self.columns = [f.column for f in fields]
         empty, _ = lead_build(
-            LeadInput(values={}),
+            EMPTY_FIELDS,
             list_id=0,
             phone_code="",
             state="",
@@ -43,6 +43,8 @@ class LeadRows:
             status="NEW",
             actor=actor,
             now=now,
+            date_of_birth=None,
+            rank=0,
             entry_list_id=0,
             custom_values=None,
         )

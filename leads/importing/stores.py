@@ -35,7 +35,6 @@ from leads import fastsql
 from leads.locking import dedupe_lock_batch
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.rules import (
-    clamp_hopper_priority,
     fit_to_column,
 )
 from leads.selectors import list_get
@@ -43,6 +42,7 @@ from leads.services import LeadActor
 
 from .checks import Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
 from .lead_rows import LeadRows, copy_text
+from .options import ImportOptions
 
 Status = ImportJob.Status
 
@@ -69,7 +69,7 @@ class _Store:
         *,
         job: ImportJob,
         run_id: str,
-        options: dict,
+        options: ImportOptions,
         result_file,
         checker: RowChecker,
         counts: dict[str, int],
@@ -82,9 +82,9 @@ class _Store:
         self.checker = checker
         self.counts = counts
         self.mapped = set(job.mapping.values())
-        self.hopper = options["add_to_hopper"] == "Y"
-        self.priority = clamp_hopper_priority(options["hopper_priority"])
-        self.review = options["review_duplicates"]
+        self.hopper = options.add.hopper is not None
+        self.priority = options.add.hopper.priority if options.add.hopper else 0
+        self.review = options.review_duplicates
 
     def finish(self) -> list[int]:
         return []

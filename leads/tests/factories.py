@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from leads.importing.options import ImportOptions
 from leads.models import (
     AltPhone,
     ApiLogEntry,
@@ -28,6 +29,16 @@ from leads.models import (
     UserGroup,
 )
 from leads.models.access import ALL_CAMPAIGNS, ALL_FUNCTIONS
+from leads.outcomes import DuplicateCheck
+from leads.services.request import (
+    AddOptions,
+    DncMode,
+    DuplicatePolicy,
+    HopperRequest,
+    PhoneChecks,
+    TimeZoneMethod,
+)
+from leads.timezones import PHONE_CODE_ONLY
 
 DEFAULT_PASSWORD = "test-pass-1234"
 
@@ -265,4 +276,40 @@ class ApiLogEntryFactory(DjangoModelFactory):
             f"/API/lmapi.php?source={o.source}&user={o.user}&function={o.function}"
             f"&phone_number={o.value}&list_id=101"
         )
+    )
+
+
+NO_PHONE_CHECKS = PhoneChecks()
+
+
+def import_options(
+    *checks: DuplicateCheck,
+    days: int | None = None,
+    statuses: tuple[str, ...] = (),
+    dnc: DncMode = DncMode.OFF,
+    campaign_dnc: DncMode = DncMode.OFF,
+    campaign_id: str = "",
+    hopper_priority: int | None = None,
+    phone_checks: PhoneChecks = NO_PHONE_CHECKS,
+    lookup_state: bool = False,
+    time_zone: TimeZoneMethod = PHONE_CODE_ONLY,
+    phone_code: str = "",
+    review_duplicates: bool = False,
+) -> ImportOptions:
+    """Typed import options, briefly: ``import_options(DuplicateCheck.LIST, dnc=...)``;
+    ``hopper_priority`` None means the hopper is not asked for."""
+    hopper = None if hopper_priority is None else HopperRequest(priority=hopper_priority)
+    return ImportOptions(
+        add=AddOptions(
+            phone_checks=phone_checks,
+            lookup_state=lookup_state,
+            dnc=dnc,
+            campaign_dnc=campaign_dnc,
+            campaign_id=campaign_id,
+            duplicates=DuplicatePolicy(checks=checks, days=days, statuses=frozenset(statuses)),
+            time_zone=time_zone,
+            hopper=hopper,
+        ),
+        phone_code=phone_code,
+        review_duplicates=review_duplicates,
     )

@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leads.models import ImportJob, ImportTemplate, Lead
+from leads.outcomes import DuplicateCheck
+from leads.services.request import DncMode
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
     DncNumberFactory,
@@ -71,9 +73,9 @@ def mapping_post(job, target, **changes) -> dict:
         "target_list": str(target.list_id),
         "phone_code": "1",
         "has_header": "on",
-        "duplicate_check": "DUPLIST",
+        "duplicate_check": DuplicateCheck.LIST.value,
         "duplicate_days": "",
-        "dnc_check": "Y",
+        "dnc_check": DncMode.NUMBER.value,
         "campaign_dnc_check": "",
         "tz_method": "",
         "hopper_priority": "0",
@@ -199,7 +201,7 @@ def test_mapping_starts_the_dry_run_and_can_save_a_template(admin_client, target
     assert response.status_code == 302 and response["Location"] == url("dry_run", job.pk)
     job.refresh_from_db()
     assert job.status == Status.CHECKED
-    assert job.options["duplicate_check"] == "DUPLIST" and job.options["dnc_check"] == "Y"
+    assert job.options["duplicate_checks"] == ["phone:list"] and job.options["dnc"] == "number"
     template = ImportTemplate.objects.get(name="Vendor B")
     assert template.mapping["Cust Ref"] == "vendor_lead_code"
     assert template.mapping["Phone Number"] == "phone_number"

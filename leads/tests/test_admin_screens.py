@@ -15,8 +15,9 @@ from campaigns.models import CampaignDnc
 from campaigns.tests.factories import CampaignFactory, HopperEntryFactory
 from leads.dnc import dnc_entry_clean, dnc_file_read, dnc_text_decode
 from leads.models import DncNumber, DuplicateReview, ImportJob, Lead
-from leads.outcomes import Rejection
+from leads.outcomes import DuplicateCheck, Rejection
 from leads.services import LeadChangeRefused, duplicate_review_add, lead_update
+from leads.services.request import DncMode
 from leads.statistics import leads_loaded_per_day
 from leads.tests.factories import (
     ApiLogEntryFactory,
@@ -45,9 +46,9 @@ def manual_entry(lead_list, **fields) -> dict:
         "last_name": "Jones",
         "gender": "F",
         "rank": "0",
-        "duplicate_check": "DUPLIST",
-        "dnc_check": "Y",
-        "campaign_dnc_check": "Y",
+        "duplicate_check": DuplicateCheck.LIST.value,
+        "dnc_check": DncMode.NUMBER.value,
+        "campaign_dnc_check": DncMode.NUMBER.value,
     }
     data.update(fields)
     return data
@@ -77,8 +78,8 @@ def test_manual_entry_adds_a_lead_through_the_pipeline(admin_client, lead_list):
 def test_add_form_shows_the_default_checks(admin_client):
     response = admin_client.get(ADD_URL)
     form = response.context["adminform"].form
-    assert form["duplicate_check"].value() == "DUPLIST"
-    assert form["dnc_check"].value() == "Y"
+    assert form["duplicate_check"].value() == DuplicateCheck.LIST.value
+    assert form["dnc_check"].value() == DncMode.NUMBER.value
 
 
 def test_manual_entry_duplicate_is_an_error_on_the_phone(admin_client, lead_list):
@@ -534,7 +535,7 @@ def pending_review(lead: Lead) -> DuplicateReview:
         list_id=lead.list_id,
         incoming={"phone_number": lead.phone_number, "first_name": "Incoming", "city": lead.city},
         existing_lead_id=lead.lead_id,
-        duplicate_check="DUPLIST",
+        duplicate_check=DuplicateCheck.LIST,
     )
 
 

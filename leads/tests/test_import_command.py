@@ -6,7 +6,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from leads.importing.options import ImportOptions
 from leads.models import ImportJob, Lead
+from leads.outcomes import DuplicateCheck
+from leads.services.request import DncMode, DuplicatePolicy, HopperRequest, TimeZoneMethod
 from leads.tests.factories import DncNumberFactory, LeadListFactory, UserFactory
 
 CSV = (
@@ -93,7 +96,7 @@ def test_dry_run_prints_the_tally_and_examples_and_writes_nothing(leads_file, ta
         "Dry run of 5 rows: added 3, invalid 1, duplicate in the database 0, "
         "duplicate in the file 1"
     )
-    assert "invalid: INVALID PHONE NUMBER LENGTH: row 6 (12)" in out
+    assert "invalid: Invalid phone number length (6 to 16 digits): row 6 (12)" in out
     assert "duplicate_file: DUPLIST (in the file): row 4 (7275550001)" in out
     assert Lead.objects.count() == 3
 
@@ -173,3 +176,38 @@ def test_resume_an_interrupted_import(leads_file, target, monkeypatch):
     out, _ = import_leads("--resume", job.pk)
     assert f"Import {job.pk} done" in out
     assert Lead.objects.count() == 4
+
+
+def test_command_line_options_become_typed_import_options(leads_file, target):
+    """The command builds the importer's typed options from its own arguments."""
+    import_leads(
+        leads_file,
+        "--list",
+        target.list_id,
+        "--dry-run",
+        "--duplicate-check",
+        "dupsys",
+        "--duplicate-days",
+        "7",
+        "--statuses",
+        "sale, new",
+        "--dnc-check",
+        "AREACODE",
+        "--tz-method",
+        "POSTAL",
+        "--add-to-hopper",
+        "--hopper-priority",
+        "-5",
+    )
+    options = ImportOptions.from_json(ImportJob.objects.get().options).add
+    assert options.duplicates == DuplicatePolicy(
+        checks=(DuplicateCheck.SYS,), days=7, statuses=frozenset({"SALE", "NEW"})
+    )
+    assert options.dnc is DncMode.AREACODE and options.campaign_dnc is DncMode.OFF
+    assert options.time_zone == TimeZoneMethod(postal=True)
+    assert options.hopper == HopperRequest(priority=-5)
+
+
+def test_an_unknown_duplicate_check_is_refused_by_the_command_line(leads_file, target):
+    with pytest.raises(CommandError, match="duplicate-check"):
+        import_leads(leads_file, "--list", target.list_id, "--duplicate-check", "DUPNOPE")

@@ -17,9 +17,16 @@ from campaigns.tests.factories import CampaignDncFactory, CampaignFactory
 from leads.importing import checks, engine, jobs, lead_rows
 from leads.importing.checks import RowChecker, RowResult
 from leads.models import DuplicateReview, ImportJob, Lead
-from leads.outcomes import LeadInput
-from leads.rules import FIELD_RULES, clean_value
+from leads.outcomes import DuplicateCheck
+from leads.rules import (
+    FIELD_RULES,
+    LEAD_TEXT_FIELDS,
+    clamp_int,
+    clean_value,
+    parse_date_of_birth,
+)
 from leads.services import LeadActor, lead_build
+from leads.services.request import DncMode, LeadFields, PhoneChecks
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
     DncNumberFactory,
@@ -27,8 +34,10 @@ from leads.tests.factories import (
     LeadListFactory,
     NanpaPrefixFactory,
     PhoneCodeFactory,
+    import_options,
 )
-from leads.timezones import GmtOffset, lead_gmt_offset
+from leads.timezones import PHONE_CODE_ONLY, GmtOffset, lead_gmt_offset
+from leads.wording import CHECK_BY_CODE
 
 HEADER = ["Phone", "First Name", "Last Name", "Title", "Alt Phone", "State", "Zip"]
 
@@ -59,7 +68,7 @@ def make_job(tmp_path, rows, *, list_id, options=None, header=HEADER, mapping=No
         job=job,
         list_id=list_id,
         mapping=mapping,
-        options=options or {},
+        options=options or import_options(),
         has_header=header is not None,
     )
 
@@ -102,12 +111,12 @@ def test_every_outcome_is_counted_explained_and_written(tmp_path, target, campai
             row("7275551001"),  # added
         ],
         list_id=target.list_id,
-        options={
-            "duplicate_check": "DUPLIST",
-            "dnc_check": "Y",
-            "campaign_dnc_check": "Y",
-            "campaign_id": campaign.campaign_id,
-        },
+        options=import_options(
+            DuplicateCheck.LIST,
+            dnc=DncMode.NUMBER,
+            campaign_dnc=DncMode.NUMBER,
+            campaign_id=campaign.campaign_id,
+        ),
     )
     job = run(job)
 
@@ -124,9 +133,9 @@ def test_every_outcome_is_counted_explained_and_written(tmp_path, target, campai
     lines = result_lines(job)
     assert [line[:3] for line in lines] == [
         ["2", "added", ""],
-        ["3", "invalid", "INVALID PHONE NUMBER LENGTH"],
-        ["4", "dnc", "PHONE NUMBER IN DNC"],
-        ["5", "campaign_dnc", "PHONE NUMBER IN CAMPAIGN DNC"],
+        ["3", "invalid", "Invalid phone number length (6 to 16 digits)"],
+        ["4", "dnc", "Number is on the DNC list"],
+        ["5", "campaign_dnc", "Number is on the DNC list of the campaign"],
         ["6", "duplicate_db", f"DUPLIST: lead {existing.lead_id} in list {target.list_id}"],
         ["7", "duplicate_file", "DUPLIST: same as row 2"],
         ["8", "added", ""],
@@ -141,7 +150,9 @@ def test_dry_run_writes_nothing_but_its_tally(tmp_path, target):
     LeadFactory(list=target, phone_number="7275550002")
     rows = [row("7275551000"), row("1"), row("7275550002"), row("7275551000")]
     rows += [row(f"80055500{n:02d}") for n in range(8)]
-    job = make_job(tmp_path, rows, list_id=target.list_id, options={"duplicate_check": "DUPLIST"})
+    job = make_job(
+        tmp_path, rows, list_id=target.list_id, options=import_options(DuplicateCheck.LIST)
+    )
     job = jobs.import_job_start_dry_run(job=job, background=False)
 
     tally = engine.import_dry_run(job, batch_rows=5)
@@ -196,7 +207,7 @@ def test_duplicate_scopes(tmp_path, target, campaign, check, where, duplicate):
             tmp_path,
             [row("7275550002")],
             list_id=target.list_id,
-            options={"duplicate_check": check},
+            options=import_options(CHECK_BY_CODE[check]),
         )
     )
     assert job.counts["duplicate_db"] == int(duplicate)
@@ -216,7 +227,7 @@ def test_the_day_window_and_the_status_filter(tmp_path, target):
             tmp_path,
             rows,
             list_id=target.list_id,
-            options={"duplicate_check": "DUPLIST-7DAY", "duplicate_statuses": ["SALE"]},
+            options=import_options(DuplicateCheck.LIST, days=7, statuses=("SALE",)),
         )
     )
 
@@ -231,7 +242,7 @@ def test_the_lowest_existing_lead_id_is_reported(tmp_path, target):
             tmp_path,
             [row("7275550002")],
             list_id=target.list_id,
-            options={"duplicate_check": "DUPSYS"},
+            options=import_options(DuplicateCheck.SYS),
         )
     )
     assert result_lines(job)[0][2] == f"DUPSYS: lead {first.lead_id} in list {target.list_id}"
@@ -274,7 +285,10 @@ def test_alt_title_and_name_checks_ignore_case_and_trailing_spaces(
     other[0], other[1], other[3] = "9045550000", "Someone", "Mr"  # matches nothing
     job = run(
         make_job(
-            tmp_path, [incoming, other], list_id=target.list_id, options={"duplicate_check": check}
+            tmp_path,
+            [incoming, other],
+            list_id=target.list_id,
+            options=import_options(CHECK_BY_CODE[check]),
         )
     )
     lines = result_lines(job)
@@ -292,7 +306,10 @@ def test_duplicates_inside_the_file_span_batches_and_checks(tmp_path, target):
     ]
     job = run(
         make_job(
-            tmp_path, rows, list_id=target.list_id, options={"duplicate_check": "DUPPHONEALTLIST"}
+            tmp_path,
+            rows,
+            list_id=target.list_id,
+            options=import_options(DuplicateCheck.PHONE_ALT_LIST),
         ),
         batch_rows=2,
     )
@@ -313,14 +330,14 @@ def test_rejected_duplicates_go_to_the_review_queue(tmp_path, target):
             tmp_path,
             rows,
             list_id=target.list_id,
-            options={"duplicate_check": "DUPLIST", "review_duplicates": True},
+            options=import_options(DuplicateCheck.LIST, review_duplicates=True),
         )
     )
     first_new = Lead.objects.get(phone_number="7275550001")
     reviews = DuplicateReview.objects.filter(import_job=job).order_by("row_number")
     assert [(r.row_number, r.existing_lead_id, r.duplicate_check) for r in reviews] == [
-        (3, existing.lead_id, "DUPLIST"),
-        (4, first_new.lead_id, "DUPLIST"),
+        (3, existing.lead_id, DuplicateCheck.LIST.value),
+        (4, first_new.lead_id, DuplicateCheck.LIST.value),
     ]
     assert reviews[0].incoming["first_name"] == "Zoe"
     assert reviews[0].source == DuplicateReview.Source.UPLOAD
@@ -337,17 +354,22 @@ def test_dnc_wildcards_and_the_borrowed_campaign_list(tmp_path, target, campaign
     CampaignDncFactory(campaign=lender, phone_number="310XXXXXXX")
     CampaignDncFactory(campaign=campaign, phone_number="7275550003")  # not consulted
     rows = [row("2125550001"), row("3105550002"), row("7275550003")]
-    options = {"campaign_dnc_check": "AREACODE", "campaign_id": campaign.campaign_id}
+    options = {"campaign_dnc": DncMode.AREACODE, "campaign_id": campaign.campaign_id}
 
     job = run(
         make_job(
-            tmp_path, rows, list_id=target.list_id, options={**options, "dnc_check": "AREACODE"}
+            tmp_path,
+            rows,
+            list_id=target.list_id,
+            options=import_options(**options, dnc=DncMode.AREACODE),
         )
     )
     assert [line[1] for line in result_lines(job)] == ["dnc", "campaign_dnc", "added"]
 
     Lead.objects.all().delete()
-    job = run(make_job(tmp_path, rows, list_id=target.list_id, options={"dnc_check": "Y"}))
+    job = run(
+        make_job(tmp_path, rows, list_id=target.list_id, options=import_options(dnc=DncMode.NUMBER))
+    )
     assert [line[1] for line in result_lines(job)] == ["added", "added", "added"]
 
 
@@ -366,17 +388,16 @@ def test_phone_checks_lookup_state_and_time_zone(tmp_path, target):
             tmp_path,
             rows,
             list_id=target.list_id,
-            options={
-                "usacan_prefix_check": "Y",
-                "nanpa_ac_prefix_check": True,
-                "lookup_state": "Y",
-            },
+            options=import_options(
+                phone_checks=PhoneChecks(usacan_prefix=True, nanpa_prefix=True),
+                lookup_state=True,
+            ),
         )
     )
     assert [line[2] for line in result_lines(job)] == [
         "",
-        "INVALID PHONE NUMBER PREFIX",
-        "INVALID PHONE NUMBER NANPA AREACODE PREFIX",
+        "Invalid phone number prefix (the 4th digit must be 2-9)",
+        "Invalid phone number: area code and exchange are not in the NANPA table",
         "",
     ]
     leads = {lead.phone_number: lead for lead in Lead.objects.filter(door="upload")}
@@ -388,7 +409,7 @@ def test_phone_checks_lookup_state_and_time_zone(tmp_path, target):
         state="FL",
         postal_code="",
         owner="",
-        tz_method="",
+        tz_method=PHONE_CODE_ONLY,
         now=leads["7275550001"].entry_date,
     )
     assert leads["7275550001"].gmt_offset_now == expected.hours
@@ -415,8 +436,12 @@ def test_remembered_time_zones_follow_a_daylight_saving_switch(tmp_path, target)
 def test_lists_from_a_column(tmp_path, target):
     other = LeadListFactory(list_id=5002)
     rows = [["7275550001", "5001"], ["7275550002", "5002"], ["7275550003", "777"]]
-    job = run(make_job(tmp_path, rows, list_id=None, header=["phone", "list_id"], options={}))
-    assert [line[2] for line in result_lines(job)] == ["", "", "INVALID LIST ID"]
+    job = run(
+        make_job(
+            tmp_path, rows, list_id=None, header=["phone", "list_id"], options=import_options()
+        )
+    )
+    assert [line[2] for line in result_lines(job)] == ["", "", "The row's list does not exist"]
     assert Lead.objects.get(phone_number="7275550001").list_id == target.list_id
     assert Lead.objects.get(phone_number="7275550002").list_id == other.list_id
 
@@ -434,7 +459,7 @@ def test_custom_fields_and_the_hopper(tmp_path, target):
             list_id=target.list_id,
             header=["phone", "plan", "vendor"],
             mapping={0: "phone_number", 1: "plan", 2: "vendor_lead_code"},
-            options={"add_to_hopper": "Y", "hopper_priority": "7"},
+            options=import_options(hopper_priority=7),
         )
     )
     lead = Lead.objects.get(phone_number="7275550001")
@@ -469,6 +494,17 @@ def test_custom_field_defaults_are_stored_when_no_custom_column_is_mapped(tmp_pa
     assert lead.entry_list_id == target.list_id
 
 
+def _lead_build(values: dict, **kwargs):
+    """``lead_build`` of a row's cleaned values (text, as the importer keeps them)."""
+    fields = LeadFields(**{name: values[name] for name in LEAD_TEXT_FIELDS if name in values})
+    return lead_build(
+        fields,
+        date_of_birth=parse_date_of_birth(values.get("date_of_birth", "")),
+        rank=clamp_int(values.get("rank", ""), default=0),
+        **kwargs,
+    )
+
+
 def test_copy_lines_have_the_values_lead_build_gives():
     now = timezone.now()
     actor = LeadActor(user="uploader-with-a-long-name", door=Lead.Door.UPLOAD)
@@ -486,8 +522,8 @@ def test_copy_lines_have_the_values_lead_build_gives():
         result = RowResult(1, [], values=values, list_id=5001, phone_code="44", state="Florida")
         result.gmt, result.custom, result.lead_id = Decimal("-4.00"), custom, 77
         builder = lead_rows.LeadRows(mapped=set(values), actor=actor, now=now, copy=True)
-        lead, _ = lead_build(
-            LeadInput(values=values),
+        lead, _ = _lead_build(
+            values,
             list_id=5001,
             phone_code="44",
             state="Florida",
@@ -518,8 +554,8 @@ def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
 
     checker = RowChecker(job)
     result = checker.check_batch([(2, cells)], now=stored.entry_date)[0]
-    expected, _ = lead_build(
-        LeadInput(values=result.values),
+    expected, _ = _lead_build(
+        result.values,
         list_id=target.list_id,
         phone_code="1",
         state=result.state,
@@ -639,7 +675,9 @@ def test_resume_after_the_worker_died_loses_and_repeats_nothing(tmp_path, campai
     target = LeadListFactory(list_id=5001, campaign=campaign)
     phones = [f"72755500{n:02d}" for n in range(14)]
     rows = [row(p) for p in phones] + [row(phones[0]), row("1"), row(phones[9])]
-    job = make_job(tmp_path, rows, list_id=target.list_id, options={"duplicate_check": "DUPLIST"})
+    job = make_job(
+        tmp_path, rows, list_id=target.list_id, options=import_options(DuplicateCheck.LIST)
+    )
     commits = []
 
     def die_after_second_commit(count):
@@ -739,13 +777,13 @@ def test_queries_per_batch_do_not_grow_with_rows(
         tmp_path,
         rows,
         list_id=target.list_id,
-        options={
-            "duplicate_check": "DUPLIST",
-            "dnc_check": "Y",
-            "campaign_dnc_check": "Y",
-            "campaign_id": campaign.campaign_id,
-            "add_to_hopper": "Y",
-        },
+        options=import_options(
+            DuplicateCheck.LIST,
+            dnc=DncMode.NUMBER,
+            campaign_dnc=DncMode.NUMBER,
+            campaign_id=campaign.campaign_id,
+            hopper_priority=0,
+        ),
     )
     job = jobs.import_job_start_import(job=job, background=False)
     RowChecker(job)  # warm the configuration caches, as a running worker has them
@@ -792,7 +830,7 @@ def test_xlsx_files_with_phones_as_numbers(tmp_path, target, empty_first_sheet):
         job=job,
         list_id=target.list_id,
         mapping={0: "phone_number", 1: "first_name", 2: "last_name"},
-        options={"duplicate_check": "DUPLIST"},
+        options=import_options(DuplicateCheck.LIST),
         has_header=True,
     )
     job = run(job, batch_rows=3)

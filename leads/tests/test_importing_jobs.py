@@ -10,14 +10,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from campaigns.tests.factories import CampaignFactory
 from leads.importing import jobs
+from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob, Lead
+from leads.outcomes import DuplicateCheck
+from leads.services.request import DncMode
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
     LeadFactory,
     LeadListFactory,
     UserFactory,
+    import_options,
 )
 
 CSV = (
@@ -46,11 +51,28 @@ def upload(content: bytes = CSV, name: str = "vendor leads.csv", user=None) -> I
     )
 
 
-def configure(job, list_id, **options):
+def configure(job, list_id, *checks):
     mapping = {int(column): name for column, name in job.mapping.items()}
     return jobs.import_job_configure(
-        job=job, list_id=list_id, mapping=mapping, options=options, has_header=True
+        job=job,
+        list_id=list_id,
+        mapping=mapping,
+        options=import_options(*checks),
+        has_header=True,
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        ({"bogus": True}, "Unknown import option"),
+        ({"dnc": "maybe"}, "maybe"),
+        ({"duplicate_checks": ["DUPLIST"]}, "DUPLIST"),
+    ],
+)
+def test_stored_options_of_unknown_names_or_values_are_refused(stored, message):
+    with pytest.raises(ValueError, match=message):
+        ImportOptions.from_json(stored)
 
 
 def test_create_saves_hashes_inspects_and_maps(db):
@@ -89,17 +111,24 @@ def test_an_unreadable_file_raises_and_keeps_nothing(db, settings):
         (424242, {0: "phone_number"}, {}, "no list 424242"),
         (6001, {0: "phone_number", 1: "phone_number"}, {}, "mapped to two columns"),
         (6001, {0: "phone_number", 1: "favourite_colour"}, {}, "Unknown field"),
-        (6001, {0: "phone_number"}, {"bogus": "Y"}, "Unknown import option"),
-        (6001, {0: "phone_number"}, {"dnc_check": "MAYBE"}, "dnc_check"),
-        (6001, {0: "phone_number"}, {"duplicate_check": "NOPE"}, "none of the known"),
-        (6001, {0: "phone_number"}, {"campaign_dnc_check": "Y"}, "needs a campaign"),
+        (6001, {0: "phone_number"}, {"campaign_dnc": DncMode.NUMBER}, "needs a campaign"),
+        (
+            6001,
+            {0: "phone_number"},
+            {"campaign_dnc": DncMode.AREACODE, "campaign_id": "NOPE"},
+            "no campaign 'NOPE'",
+        ),
     ],
 )
 def test_configure_refuses_what_cannot_work(target, list_id, mapping, options, message):
     job = upload()
     with pytest.raises(jobs.ImportConfigError) as error:
         jobs.import_job_configure(
-            job=job, list_id=list_id, mapping=mapping, options=options, has_header=True
+            job=job,
+            list_id=list_id,
+            mapping=mapping,
+            options=import_options(**options),
+            has_header=True,
         )
     assert message in error.value.message
 
@@ -108,23 +137,35 @@ def test_configure_stores_cleaned_options_custom_labels_and_the_header_choice(ta
     target.keeps_custom_fields = True
     target.save()
     CustomFieldDefinitionFactory(list=target, field_label="plan")
+    CampaignFactory(campaign_id="TESTCAMP")
     job = upload()
     job = jobs.import_job_configure(
         job=job,
         list_id=target.list_id,
         mapping={0: "phone_number", 3: "plan"},
-        options={"duplicate_check": "duplist", "lookup_state": True, "dnc_check": "areacode"},
+        options=import_options(
+            DuplicateCheck.LIST,
+            statuses=(" sale", ""),
+            lookup_state=True,
+            dnc=DncMode.AREACODE,
+            campaign_dnc=DncMode.NUMBER,
+            campaign_id="TEST;CAMP",
+        ),
         has_header=False,
     )
     assert job.mapping == {"0": "phone_number", "3": "plan"}
-    assert job.options["lookup_state"] == "Y" and job.options["dnc_check"] == "AREACODE"
-    assert job.options["duplicate_check"] == "duplist"
+    assert job.options["lookup_state"] is True and job.options["dnc"] == "areacode"
+    assert job.options["duplicate_checks"] == ["phone:list"]
+    assert job.options["duplicate_statuses"] == ["SALE"]
+    stored = ImportOptions.from_json(job.options)
+    assert stored.add.campaign_id == "TESTCAMP"  # the API's filter
+    assert stored.add.duplicates.checks == (DuplicateCheck.LIST,)
     assert (job.has_header, job.total_rows) == (False, 5)
 
 
 def test_dry_run_then_import_as_tasks_with_progress(target):
     LeadFactory(list=target, phone_number="7275550002")
-    job = configure(upload(), target.list_id, duplicate_check="DUPLIST")
+    job = configure(upload(), target.list_id, DuplicateCheck.LIST)
 
     job = jobs.import_job_start_dry_run(job=job)
     assert job.status == ImportJob.Status.CHECKED
@@ -156,11 +197,11 @@ def test_dry_run_then_import_as_tasks_with_progress(target):
 
 
 def test_the_same_file_into_the_same_list_needs_a_confirmation(target):
-    first = configure(upload(), target.list_id, duplicate_check="DUPLIST")
+    first = configure(upload(), target.list_id, DuplicateCheck.LIST)
     first = jobs.import_job_start_import(job=first)
     assert first.status == ImportJob.Status.DONE
 
-    again = configure(upload(), target.list_id, duplicate_check="DUPLIST")
+    again = configure(upload(), target.list_id, DuplicateCheck.LIST)
     assert jobs.import_job_same_upload(again) == first
     with pytest.raises(jobs.ImportConfigError) as error:
         jobs.import_job_start_import(job=again)

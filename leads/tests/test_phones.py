@@ -2,6 +2,7 @@
 
 import pytest
 
+from leads.api.formatting import PHONE_PROBLEM_TEXT
 from leads.models import NanpaPrefix, PhoneCode
 from leads.phones import PhoneProblem, areacode_is_assigned, phone_problem
 
@@ -23,14 +24,14 @@ def nanpa_rows(db):
         NanpaPrefix.objects.create(areacode="727", prefix=prefix, gmt_offset="-5", dst=True)
 
 
-def test_reason_texts_are_the_legacy_ones():
-    assert [p.value for p in PhoneProblem] == [
+def test_reason_texts_are_the_legacy_ones_and_only_in_the_api_formatting():
+    assert [PHONE_PROBLEM_TEXT[p] for p in PhoneProblem] == [
         "INVALID PHONE NUMBER LENGTH",
         "INVALID PHONE NUMBER PREFIX",
         "INVALID PHONE NUMBER AREACODE",
         "INVALID PHONE NUMBER NANPA AREACODE PREFIX",
     ]
-    assert f"add_lead {PhoneProblem.LENGTH}" == "add_lead INVALID PHONE NUMBER LENGTH"
+    assert not any("INVALID" in p.value for p in PhoneProblem)
 
 
 class TestLength:

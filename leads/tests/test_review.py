@@ -5,14 +5,23 @@ from unittest import mock
 
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
 from leads.models import DuplicateReview, Lead
+from leads.outcomes import DuplicateCheck, Rejection
 from leads.review import (
     DuplicateReviewRefused,
     duplicate_review_resolve,
     duplicate_review_resolve_bulk,
 )
-from leads.services import duplicate_review_add
+from leads.services import LeadActor, duplicate_review_add, lead_add
+from leads.services.request import (
+    AddOptions,
+    DncMode,
+    DuplicatePolicy,
+    LeadFields,
+    LeadRequest,
+)
 from leads.tests.factories import DncNumberFactory, LeadFactory, LeadListFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +49,7 @@ def make_review(existing, *, source="upload", **incoming) -> DuplicateReview:
         "last_name": "New",
         "city": "Clearwater",
         "vendor_lead_code": "VEND-9",
-        "dnc_check": "Y",
+        "options": {"dnc": "number"},
         "custom": {"colour": "blue"},
     }
     values.update(incoming)
@@ -49,7 +58,7 @@ def make_review(existing, *, source="upload", **incoming) -> DuplicateReview:
         list_id=existing.list_id,
         incoming=values,
         existing_lead_id=existing.lead_id,
-        duplicate_check="DUPLIST",
+        duplicate_check=DuplicateCheck.LIST,
         row_number=7,
     )
 
@@ -229,3 +238,30 @@ def test_bulk_discard_of_an_api_review(supervisor):
 
     assert [r.pk for r in result.resolved] == [review.pk]
     assert result.refused == {}
+
+
+def test_an_api_duplicate_keeps_its_typed_options_and_insert_anyway_applies_them(supervisor):
+    """The review of an API duplicate keeps the request's options in neutral form; inserting
+    it anyway checks the DNC list as the request asked (AREACODE wildcards)."""
+    lead_list = LeadListFactory(review_api_duplicates=True)
+    LeadFactory(list=lead_list, phone_number=PHONE)
+    request = LeadRequest(
+        fields=LeadFields(phone_number=PHONE, first_name="Anne"),
+        list_id=str(lead_list.list_id),
+        options=AddOptions(
+            dnc=DncMode.AREACODE,
+            duplicates=DuplicatePolicy(checks=(DuplicateCheck.LIST,)),
+        ),
+        rank=3,
+    )
+
+    outcome = lead_add(request=request, actor=LeadActor(user="api"), now=timezone.now())
+
+    assert outcome.rejected.reason is Rejection.DUPLICATE
+    review = DuplicateReview.objects.get()
+    assert review.duplicate_check == "phone:list"
+    assert review.incoming["options"]["dnc"] == "areacode"
+    assert (review.incoming["first_name"], review.incoming["rank"]) == ("Anne", "3")
+    DncNumberFactory(phone_number=PHONE[:3] + "XXXXXXX")
+    with pytest.raises(DuplicateReviewRefused, match="DNC"):
+        duplicate_review_resolve(review=review, action="insert", user=supervisor)

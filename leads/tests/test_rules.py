@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 
-from leads.outcomes import DuplicateCheck, DuplicatePolicy, LeadInput
 from leads.rules import (
     clamp_hopper_priority,
     clamp_int,
@@ -89,30 +88,3 @@ def test_gender_defaults_and_invalid_letters():
 )
 def test_date_of_birth_reads_like_the_legacy_database(text, expected):
     assert parse_date_of_birth(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "checks", "days"),
-    [
-        ("DUPLIST", [DuplicateCheck.LIST], None),
-        ("dupsys-duplist", [DuplicateCheck.LIST, DuplicateCheck.SYS], None),
-        ("DUPLIST11DAY", [DuplicateCheck.LIST], 1),
-        ("DUPLIST5DAY", [DuplicateCheck.LIST], None),
-        ("DUPLIST1DAY-DUPSYS360DAY", [DuplicateCheck.LIST, DuplicateCheck.SYS], 360),
-        ("DUPPHONEALTSYS", [DuplicateCheck.PHONE_ALT_SYS], None),
-        ("FOO", [], None),
-    ],
-)
-def test_duplicate_options_are_substrings_run_in_fixed_order(text, checks, days):
-    policy = DuplicatePolicy.parse(text)
-    assert list(policy.checks) == checks
-    assert policy.days == days
-
-
-def test_campaing_is_an_alias_only_when_campaign_id_is_absent():
-    """D16."""
-    assert LeadInput.from_params({"campaing": "TESTCAMP"}, non_latin=True)["campaign_id"] == (
-        "TESTCAMP"
-    )
-    both = LeadInput.from_params({"campaing": "A1", "campaign_id": "B2"}, non_latin=True)
-    assert both["campaign_id"] == "B2"

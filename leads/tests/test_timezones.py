@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from leads.api.parser import time_zone_method_parse
 from leads.models import NanpaPrefix, PhoneCode, PostalCode
 from leads.timezones import (
     NANPA_MIN_ROWS,
+    PHONE_CODE_ONLY,
     GmtOffset,
     lead_gmt_offset,
     nanpa_prefix_count,
@@ -72,8 +74,11 @@ def nanpa_rows(db):
 
 
 def gmt(phone_number: str, now: datetime = JANUARY, **request: str) -> str:
+    """The offset for add_lead's parameters (``tz_method`` as the legacy API reads it)."""
     values = {"phone_code": "1", "state": "", "postal_code": "", "owner": "", "tz_method": ""}
-    return lead_gmt_offset(phone_number=phone_number, now=now, **(values | request)).text
+    values |= request
+    values["tz_method"] = time_zone_method_parse(values["tz_method"])
+    return lead_gmt_offset(phone_number=phone_number, now=now, **values).text
 
 
 @pytest.mark.parametrize(
@@ -121,7 +126,7 @@ class TestAreaCodeAndDst:
             state="",
             postal_code="",
             owner="",
-            tz_method="",
+            tz_method=PHONE_CODE_ONLY,
             now=JULY,
         )
         assert offset == GmtOffset(Decimal("-4.00"))

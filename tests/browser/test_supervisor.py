@@ -11,6 +11,7 @@ from django.utils import timezone
 from callbacks.tests.factories import CallbackFactory
 from campaigns.tests.factories import HopperEntryFactory, StateCallTimeFactory
 from leads.models import DuplicateReview, ImportJob, Lead, LeadList
+from leads.outcomes import DuplicateCheck
 from leads.services import duplicate_review_add
 from leads.tests.factories import (
     ApiLogEntryFactory,
@@ -43,7 +44,7 @@ def pending_review(existing_lead):
             "city": "Clearwater",
         },
         existing_lead_id=existing_lead.lead_id,
-        duplicate_check="DUPLIST",
+        duplicate_check=DuplicateCheck.LIST,
         row_number=5,
     )
 
@@ -77,7 +78,7 @@ def test_resolve_a_duplicate_then_add_a_lead_by_hand(
 
     page.goto(f"{live_server.url}/admin/")
     page.click("text=Add a lead by hand")
-    expect(page.locator("#id_duplicate_check")).to_have_value("DUPLIST")
+    expect(page.locator("#id_duplicate_check")).to_have_value(DuplicateCheck.LIST.value)
     page.select_option("#id_list", str(existing_lead.list_id))
     page.fill("#id_phone_number", "(727) 555-0100")
     page.fill("#id_first_name", "Walk")

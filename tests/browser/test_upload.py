@@ -9,6 +9,9 @@ import csv
 
 import pytest
 
+from leads.outcomes import DuplicateCheck
+from leads.services.request import DncMode
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CSV_ROWS = [
@@ -91,8 +94,8 @@ def test_upload_map_dry_run_import_and_download(
     page.reload()  # ... is not this file's: back to the proposal
     assert page.input_value("select[name=col_1]") == "phone_number"
     page.select_option("select[name=col_0]", "vendor_lead_code")
-    assert page.input_value("select[name=duplicate_check]") == "DUPLIST"
-    assert page.input_value("select[name=dnc_check]") == "Y"
+    assert page.input_value("select[name=duplicate_check]") == DuplicateCheck.LIST.value
+    assert page.input_value("select[name=dnc_check]") == DncMode.NUMBER.value
     screenshot("2-mapping")
     page.click("input[type=submit][value='Check every row (dry run)']")
 

@@ -19,18 +19,23 @@ from django.core.management.base import BaseCommand, CommandError
 from leads.importing import engine, jobs
 from leads.importing.checks import Outcome
 from leads.importing.mapping import normalise_header, standard_layout_map
+from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.management.progress import Progress
 from leads.models import ImportJob
+from leads.outcomes import DAY_WINDOWS, DuplicateCheck
+from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN
+from leads.services.request import (
+    AddOptions,
+    DncMode,
+    DuplicatePolicy,
+    HopperRequest,
+    PhoneChecks,
+    TimeZoneMethod,
+)
+from leads.wording import CHECK_BY_CODE, IMPORT_OUTCOME_SHORT_LABELS
 
-LABELS = {
-    Outcome.ADDED: "added",
-    Outcome.INVALID: "invalid",
-    Outcome.DUPLICATE_DB: "duplicate in the database",
-    Outcome.DUPLICATE_FILE: "duplicate in the file",
-    Outcome.DNC: "in DNC",
-    Outcome.CAMPAIGN_DNC: "in campaign DNC",
-}
+LABELS = IMPORT_OUTCOME_SHORT_LABELS
 
 
 class Command(BaseCommand):
@@ -42,16 +47,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", nargs="?", help="the lead file")
         parser.add_argument("--list", type=int, dest="list_id", help="target list id")
-        parser.add_argument("--duplicate-check", default="", help="e.g. DUPLIST, DUPSYS30DAY")
+        parser.add_argument(
+            "--duplicate-check",
+            type=_duplicate_check,
+            default=None,
+            help=f"one of {', '.join(CHECK_BY_CODE)}",
+        )
+        parser.add_argument(
+            "--duplicate-days",
+            type=int,
+            choices=DAY_WINDOWS,
+            default=None,
+            help="only leads added in the last N days count",
+        )
         parser.add_argument(
             "--statuses", default="", help="only existing leads in these statuses (A,B,...)"
         )
-        parser.add_argument("--dnc-check", choices=["Y", "AREACODE"], default="")
-        parser.add_argument("--campaign-dnc-check", choices=["Y", "AREACODE"], default="")
+        parser.add_argument("--dnc-check", choices=list(DNC_CHOICES), default="")
+        parser.add_argument("--campaign-dnc-check", choices=list(DNC_CHOICES), default="")
         parser.add_argument("--campaign-id", default="", help="campaign of --campaign-dnc-check")
-        parser.add_argument("--tz-method", default="", help="POSTAL, TZCODE or NANPA")
+        parser.add_argument("--tz-method", choices=list(TZ_CHOICES), default="")
         parser.add_argument("--phone-code", default="", help="default phone code (else 1)")
-        parser.add_argument("--hopper-priority", default="0")
+        parser.add_argument(
+            "--hopper-priority",
+            type=int,
+            choices=range(HOPPER_PRIORITY_MIN, HOPPER_PRIORITY_MAX + 1),
+            default=0,
+            metavar=f"{HOPPER_PRIORITY_MIN}..{HOPPER_PRIORITY_MAX}",
+        )
         for flag in (
             "lookup-state",
             "add-to-hopper",
@@ -124,22 +147,7 @@ class Command(BaseCommand):
             mapping = _parse_mapping(options["mapping"], job.header)
         else:
             mapping = {int(column): name for column, name in job.mapping.items()}
-        settings = {
-            "duplicate_check": options["duplicate_check"],
-            "duplicate_statuses": options["statuses"],
-            "dnc_check": options["dnc_check"],
-            "campaign_dnc_check": options["campaign_dnc_check"],
-            "campaign_id": options["campaign_id"],
-            "tz_method": options["tz_method"],
-            "phone_code": options["phone_code"],
-            "hopper_priority": options["hopper_priority"],
-            "lookup_state": options["lookup_state"],
-            "add_to_hopper": options["add_to_hopper"],
-            "usacan_prefix_check": options["usacan_prefix_check"],
-            "usacan_areacode_check": options["usacan_areacode_check"],
-            "nanpa_ac_prefix_check": options["nanpa_check"],
-            "review_duplicates": options["review_duplicates"],
-        }
+        settings = _import_options(options)
         try:
             return jobs.import_job_configure(
                 job=job,
@@ -205,6 +213,51 @@ class Command(BaseCommand):
                 continue
             rows = ", ".join(f"row {e['row']} ({e['phone'] or 'no phone'})" for e in examples)
             self.stdout.write(f"  {reason}: {rows}")
+
+
+DNC_CHOICES = {"Y": DncMode.NUMBER, "AREACODE": DncMode.AREACODE, "": DncMode.OFF}
+TZ_CHOICES = {
+    "": TimeZoneMethod(),
+    "POSTAL": TimeZoneMethod(postal=True),
+    "TZCODE": TimeZoneMethod(tz_code=True),
+    "NANPA": TimeZoneMethod(nanpa=True),
+}
+
+
+def _duplicate_check(code: str) -> DuplicateCheck:
+    check = CHECK_BY_CODE.get(code.upper())
+    if check is None:
+        raise ValueError(code)
+    return check
+
+
+def _import_options(options: dict) -> ImportOptions:
+    """The command line's options as the importer's typed options."""
+    check = options["duplicate_check"]
+    statuses = frozenset(s.strip().upper() for s in options["statuses"].split(",")) - {""}
+    hopper = HopperRequest(priority=options["hopper_priority"])
+    return ImportOptions(
+        add=AddOptions(
+            phone_checks=PhoneChecks(
+                usacan_prefix=options["usacan_prefix_check"],
+                usacan_areacode=options["usacan_areacode_check"],
+                nanpa_prefix=options["nanpa_check"],
+            ),
+            lookup_state=options["lookup_state"],
+            dnc=DNC_CHOICES[options["dnc_check"]],
+            campaign_dnc=DNC_CHOICES[options["campaign_dnc_check"]],
+            campaign_id=options["campaign_id"],
+            duplicates=DuplicatePolicy(
+                checks=(check,) if check else (),
+                days=options["duplicate_days"],
+                statuses=statuses,
+            ),
+            time_zone=TZ_CHOICES[options["tz_method"]],
+            hopper=hopper if options["add_to_hopper"] else None,
+        ),
+        phone_code=options["phone_code"],
+        review_duplicates=options["review_duplicates"],
+    )
 
 
 def _parse_mapping(text: str, header: list[str]) -> dict[int, str]:

@@ -25,8 +25,9 @@ from leads.models import (
     UserGroup,
 )
 from leads.models.access import ALL_CAMPAIGNS, ALL_FUNCTIONS
-from leads.outcomes import LeadInput
+from leads.outcomes import DuplicateCheck
 from leads.services import LeadActor, lead_add
+from leads.services.request import AddOptions, DuplicatePolicy, LeadFields, LeadRequest
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "LEADHUB_ADMIN_PASSWORD"
@@ -151,16 +152,14 @@ class Command(BaseCommand):
             exists = Lead.objects.filter(list_id=101, phone_number=phone).exists()
             if not exists:
                 lead_add(
-                    lead_input=LeadInput.from_params(
-                        {
-                            "phone_number": phone,
-                            "first_name": first,
-                            "last_name": last,
-                            "state": state,
-                            "list_id": "101",
-                            "duplicate_check": "DUPLIST",
-                        },
-                        non_latin=True,
+                    request=LeadRequest(
+                        fields=LeadFields(
+                            phone_number=phone, first_name=first, last_name=last, state=state
+                        ),
+                        list_id="101",
+                        options=AddOptions(
+                            duplicates=DuplicatePolicy(checks=(DuplicateCheck.LIST,))
+                        ),
                     ),
                     actor=LeadActor(user=ADMIN_USERNAME, door=Lead.Door.MANUAL),
                     now=timezone.now(),

@@ -1,0 +1,64 @@
+"""Every typed outcome has its words in each door's dialect: the legacy wire texts in
+``api.formatting``, the supervisor's in ``wording``; the enums themselves carry neither."""
+
+import pytest
+
+from leads.api import formatting
+from leads.outcomes import (
+    CallbackResult,
+    CustomFieldsResult,
+    DuplicateCheck,
+    DuplicateHit,
+    LeadRejected,
+    Rejection,
+)
+from leads.phones import PhoneProblem
+from leads.services.request import DncMode
+from leads.wording import (
+    DNC_MODE_LABELS,
+    DUPLICATE_CHECK_CODES,
+    PHONE_PROBLEM_TEXT,
+    check_label,
+    rejection_text,
+    stored_check_code,
+)
+
+
+@pytest.mark.parametrize(
+    ("enum", "texts"),
+    [
+        (PhoneProblem, formatting.PHONE_PROBLEM_TEXT),
+        (CustomFieldsResult, formatting.CUSTOM_FIELDS_TEXT),
+        (CallbackResult, formatting.CALLBACK_TEXT),
+        (PhoneProblem, PHONE_PROBLEM_TEXT),
+        (DuplicateCheck, DUPLICATE_CHECK_CODES),
+        (DncMode, DNC_MODE_LABELS),
+    ],
+)
+def test_each_member_has_its_words(enum, texts):
+    assert set(texts) == set(enum)
+
+
+@pytest.mark.parametrize(
+    "enum", [Rejection, PhoneProblem, CustomFieldsResult, CallbackResult, DuplicateCheck]
+)
+def test_enum_values_are_neutral(enum):
+    """No legacy token or upper-case wire text as a value."""
+    for member in enum:
+        assert member.value == member.value.lower()
+        assert " " not in member.value
+
+
+def test_every_rejection_has_a_sentence():
+    hit = DuplicateHit(check=DuplicateCheck.SYS, lead_id=5, list_id=101)
+    assert rejection_text(LeadRejected(Rejection.DUPLICATE, duplicate=hit)) == (
+        "Duplicate of lead 5 in list 101 (DUPSYS)"
+    )
+    for reason in Rejection:
+        assert rejection_text(LeadRejected(reason))
+
+
+def test_stored_checks_are_named_as_supervisors_know_them():
+    assert stored_check_code("phone_alt:campaign") == "DUPPHONEALTCAMP"
+    assert stored_check_code("something else") == "something else"
+    assert check_label(DuplicateCheck.LIST) == "Phone number in this list (DUPLIST)"

@@ -167,7 +167,7 @@ class _Store:
                     "custom": r.custom or {},
                 },
                 existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
-                duplicate_check=r.check,
+                duplicate_check=r.check.value,
             )
             for r in results
             if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from leads.importing import encodings, engine, jobs
 from leads.importing.encodings import EncodingRepairs
+from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile, inspect_file, iter_rows
 from leads.models import ImportJob, Lead
 from leads.tests.factories import LeadListFactory
@@ -121,7 +122,7 @@ def test_the_dry_run_counts_repaired_rows_and_the_import_stores_no_mojibake(targ
     )
     mapping = {int(column): name for column, name in job.mapping.items()}
     jobs.import_job_configure(
-        job=job, list_id=target.list_id, mapping=mapping, options={}, has_header=True
+        job=job, list_id=target.list_id, mapping=mapping, options=ImportOptions(), has_header=True
     )
     job = jobs.import_job_start_dry_run(job=job, background=False)
     tally = engine.import_dry_run(job)

@@ -14,7 +14,7 @@ def _empty_caches():
     """Drop cached configuration, so rows rolled back by an earlier test are never served."""
     from django.core.cache import cache
 
-    from leads import config_cache
+    from leadhub.db import config_cache
 
     cache.clear()
     config_cache.invalidate()

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.selectors import campaign_get
-from leads import fastsql
+from leadhub.db import fastsql
 
 from .models import Callback
 
@@ -129,5 +129,5 @@ def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: date
         user_group=plan.user_group[:20],
         lead_status=plan.status[:STATUS_WIDTH],
     )
-    fastsql.insert(callback)
+    fastsql.callback_insert(callback)
     return callback

@@ -1,6 +1,6 @@
 """Read-only lookups about campaigns: configuration (cached) and campaign DNC."""
 
-from leads import config_cache
+from leadhub.db import config_cache
 
 from . import models
 

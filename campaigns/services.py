@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from leads import fastsql
+from leadhub.db import fastsql
 
 from .models import HopperEntry
 
@@ -34,5 +34,5 @@ def hopper_add_lead(
         source="P",
         vendor_lead_code=vendor_lead_code,
     )
-    fastsql.insert(entry)
+    fastsql.hopper_insert(entry)
     return entry

@@ -1,20 +1,18 @@
 """Read-only lookups of the lead pipeline (lists, DNC, duplicates, custom fields) and of the
 supervisors' search boxes and filters; dashboard statistics are in ``statistics``."""
 
-import functools
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Q,
     QuerySet,
 )
 
 from campaigns.selectors import dnc_patterns
+from leadhub.db import config_cache, fastsql
 
-from . import config_cache, fastsql
 from .models import (
     ApiLogEntry,
     CustomFieldDefinition,
@@ -97,34 +95,6 @@ def custom_fields_of_list(list_id: int) -> list[CustomFieldDefinition]:
     )
 
 
-@functools.cache
-def _phone_duplicate_sql(vendor: str, by_list: bool, windowed: bool) -> str:
-    quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {quote('lead_id')}, {quote('list_id')} FROM {quote(Lead._meta.db_table)} "
-        f"WHERE {quote('phone_number')} = %s"
-    )
-    if by_list:
-        sql += f" AND {quote('list_id')} = %s"
-    if windowed:
-        sql += f" AND {quote('entry_date')} > %s"
-    return sql + f" ORDER BY {quote('lead_id')} LIMIT 1"
-
-
-def _phone_duplicate_row(
-    phone_number: str, list_id: int | None, since: datetime | None
-) -> tuple[int, int] | None:
-    params: list = [phone_number]
-    if list_id is not None:
-        params.append(list_id)
-    if since is not None:
-        params.append(connection.ops.adapt_datetimefield_value(since))
-    sql = _phone_duplicate_sql(connection.vendor, list_id is not None, since is not None)
-    with fastsql.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
 def lead_find_duplicate(
     check: DuplicateCheck,
     *,
@@ -146,7 +116,9 @@ def lead_find_duplicate(
     kind = check.kind
     if kind == "PHONE" and scope != "CAMP":
         # DUPLIST and DUPSYS, the checks callers use most: plain SQL on the hot path.
-        row = _phone_duplicate_row(phone_number, list_id if scope == "LIST" else None, since)
+        row = fastsql.lead_phone_duplicate(
+            phone_number, list_id=list_id if scope == "LIST" else None, since=since
+        )
         if row is None:
             return None
         return DuplicateHit(check=check, lead_id=row[0], list_id=row[1])

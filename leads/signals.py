@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from campaigns.models import CallTime, Campaign, StateCallTime
+from leadhub.db import config_cache
 
-from . import config_cache
 from .models import (
     ApiUserProfile,
     CustomFieldDefinition,

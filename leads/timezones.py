@@ -22,7 +22,8 @@ from django.db.models import Q
 from phonenumbers.timezone import UNKNOWN_TIMEZONE, time_zones_for_number
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
-from . import config_cache
+from leadhub.db import config_cache
+
 from .models import NanpaPrefix, PhoneCode, PostalCode
 
 # The NANPA table counts as loaded from this many rows on (contract §3.7).

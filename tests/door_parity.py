@@ -20,14 +20,14 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from leads.rejection_text import rejection_text
 
 from campaigns.models import Campaign, CampaignDnc, HopperEntry
 from campaigns.tests.factories import CallTimeFactory, CampaignFactory, StateCallTimeFactory
-from leads import config_cache
+from leadhub.db import config_cache
 from leads.models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from leads.outcomes import LeadRejected, Rejection
 from leads.phones import PhoneProblem
-from leads.rejection_text import rejection_text
 from leads.tests.factories import (
     DEFAULT_PASSWORD,
     ApiUserFactory,

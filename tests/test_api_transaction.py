@@ -6,7 +6,7 @@ the whole request back, and the connection must serve the next request.
 
 import itertools
 
-from leads import fastsql
+from leadhub.db import fastsql
 from leads.api import views
 from leads.models import ApiLogEntry, Lead
 

@@ -11,7 +11,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.db.models import Q
 
-from .. import config_cache, fastsql
+from leadhub.db import config_cache, fastsql
+
 from ..models import ApiUserProfile, IpListEntry, LoginFailureMinute
 from ..selectors import system_settings_get, user_group_get
 

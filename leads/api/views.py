@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from leadhub.client_address import client_address
+from leadhub.db import fastsql
 
-from .. import fastsql
-from ..models import ApiLogEntry
 from ..rules import clean_value
 from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
 from ..services import LeadActor, lead_add
@@ -172,8 +171,7 @@ class _Log:
     def write(self, lines: list[formatting.Line], *, started: float) -> None:
         run_time = round(time.monotonic() - started, 6)
         truncated = ",".join(self.truncated_fields)[:255]
-        fastsql.insert_rows(
-            ApiLogEntry,
+        fastsql.api_log_insert(
             [
                 {
                     **self.common,

@@ -39,8 +39,8 @@ from django.db.models.lookups import In
 
 from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_dnc_list_id, campaign_get, dnc_patterns
-from leads import fastsql
-from leads.locking import dedupe_locks_taken, lead_lock_keys
+from leadhub.db import fastsql
+from leadhub.db.locks import dedupe_locks_taken, lead_lock_keys
 from leads.lookups import DedupeKey
 from leads.models import DncNumber, ImportJob, Lead, NanpaPrefix
 from leads.outcomes import DuplicateCheck, DuplicateMatch, Rejection

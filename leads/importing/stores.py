@@ -4,9 +4,9 @@ A batch's transaction, on every backend (``InsertStore.check_and_put``, ``CopySt
 
 1. lock the job's row; stop when another run owns the job (``JobLost``) or a cancel is asked
    (``Cancelled``, nothing but the status is written);
-2. lock the keys the API's add locks (``locking.lead_lock_keys``) of the rows that may be
+2. lock the keys the API's add locks (``locks.lead_lock_keys``) of the rows that may be
    inserted, in one statement, in sorted order (no deadlock with the API or another import;
-   ``locking.dedupe_lock_batch``); SQLite's IMMEDIATE transaction already runs writers one
+   ``locks.dedupe_lock_batch``); SQLite's IMMEDIATE transaction already runs writers one
    at a time;
 3. check the batch under those locks: SQLite and MariaDB run its checks there; PostgreSQL,
    which checks batch k+1 while its store thread stores batch k, re-runs the batch's database
@@ -31,8 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import HopperEntry
-from leads import fastsql
-from leads.locking import dedupe_lock_batch
+from leadhub.db import fastsql
+from leadhub.db.locks import dedupe_lock_batch
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.rules import (
     fit_to_column,

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, models, router, transaction
 
-from leads import config_cache
+from leadhub.db import config_cache
 from leads.management.progress import Progress, count_lines
 from leads.models import NanpaPrefix, PhoneCode, PostalCode
 

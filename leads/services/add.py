@@ -6,9 +6,9 @@ from django.db import transaction
 
 from callbacks.services import callback_create
 from campaigns.selectors import campaign_dnc_blocked
+from leadhub.db import fastsql
+from leadhub.db.locks import dedupe_lock, lead_lock_keys
 
-from .. import fastsql
-from ..locking import dedupe_lock, lead_lock_keys
 from ..models import DuplicateReview, Lead
 from ..outcomes import (
     CallbackOutcome,
@@ -142,7 +142,7 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         entry_list_id=list_id if stored_custom else entry_list_id,
         custom_values=custom.values if stored_custom else None,
     )
-    fastsql.insert(lead)
+    fastsql.lead_insert(lead)
     outcome.lead_id = lead.lead_id
     outcome.list_id = list_id
     outcome.gmt = gmt

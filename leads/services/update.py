@@ -6,7 +6,8 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..locking import dedupe_lock, phone_lock_key
+from leadhub.db.locks import dedupe_lock, phone_lock_key
+
 from ..models import Lead, LeadList
 from ..outcomes import LeadRejected, Rejection
 from ..phones import phone_problem

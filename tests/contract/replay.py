@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
 
-from leads import config_cache
+from leadhub.db import config_cache
 
 from .checks import Context, Created, check_db, snapshot, without_paths
 from .corpus import Bindings, ReplayItem, body_lines, compare_lines

@@ -14,11 +14,10 @@ from datetime import datetime
 from functools import cache
 from operator import attrgetter
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import CharField, DateField, Field, Model, TextField
-
-from .models import ApiUserProfile, LoginFailureMinute
 
 
 @contextmanager
@@ -154,6 +153,75 @@ def insert_rows(model: type[Model], rows: Sequence[Mapping[str, object]]) -> Non
         c.execute(f"{head} VALUES {', '.join([values] * len(rows))}", params)
 
 
+@cache
+def _leads_model(model_name: str) -> type[Model]:
+    """A leads model, looked up when first needed: this package is imported by every app, so
+    it imports none of their models."""
+    return apps.get_model("leads", model_name)
+
+
+def model_table(model_name: str) -> str:
+    """The table of a leads model (see ``_leads_model``)."""
+    return _leads_model(model_name)._meta.db_table
+
+
+# --- What domain code inserts, by name -------------------------------------------------------
+
+
+def lead_insert(lead: Model) -> None:
+    """INSERT a new lead and set its lead_id (the pipeline's one way to store a lead)."""
+    insert(lead)
+
+
+def hopper_insert(entry: Model) -> None:
+    """INSERT a new hopper row and set its id."""
+    insert(entry)
+
+
+def callback_insert(callback: Model) -> None:
+    """INSERT a new scheduled callback and set its id."""
+    insert(callback)
+
+
+def api_log_insert(rows: Sequence[Mapping[str, object]]) -> None:
+    """INSERT the API log rows of one request in one statement."""
+    insert_rows(_leads_model("ApiLogEntry"), rows)
+
+
+# --- Raw duplicate lookups ---------------------------------------------------------------------
+
+
+@cache
+def _phone_duplicate_sql(vendor: str, by_list: bool, windowed: bool) -> str:
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('lead_id')}, {quote('list_id')} FROM {quote(model_table('Lead'))} "
+        f"WHERE {quote('phone_number')} = %s"
+    )
+    if by_list:
+        sql += f" AND {quote('list_id')} = %s"
+    if windowed:
+        sql += f" AND {quote('entry_date')} > %s"
+    return sql + f" ORDER BY {quote('lead_id')} LIMIT 1"
+
+
+def lead_phone_duplicate(
+    phone_number: str, *, list_id: int | None, since: datetime | None
+) -> tuple[int, int] | None:
+    """(lead_id, list_id) of the lowest-id lead with this phone number (in ``list_id`` when
+    given, entered after ``since`` when given), or None: the DUPLIST/DUPSYS lookup of the
+    API's hot path, one indexed query."""
+    params: list = [phone_number]
+    if list_id is not None:
+        params.append(list_id)
+    if since is not None:
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    sql = _phone_duplicate_sql(connection.vendor, list_id is not None, since is not None)
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchone()
+
+
 @dataclass(frozen=True)
 class LoginGate:
     """What the database says of one login attempt's user and address (D7)."""
@@ -165,8 +233,8 @@ class LoginGate:
 @cache
 def _login_gate_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
-    profiles = quote(ApiUserProfile._meta.db_table)
-    failures = quote(LoginFailureMinute._meta.db_table)
+    profiles = quote(model_table("ApiUserProfile"))
+    failures = quote(model_table("LoginFailureMinute"))
     # Two scalar subqueries, one round trip; valid on SQLite, PostgreSQL and MariaDB alike.
     return (
         f"SELECT (SELECT COUNT(*) FROM {profiles} WHERE id = %s AND failed_login_count >= %s"
@@ -196,7 +264,7 @@ def login_gate(
 
 @cache
 def _login_failure_add_sql(vendor: str) -> str:
-    table = connection.ops.quote_name(LoginFailureMinute._meta.db_table)
+    table = connection.ops.quote_name(model_table("LoginFailureMinute"))
     insert = f"INSERT INTO {table} (address, minute, failures) VALUES (%s, %s, 1)"
     if vendor == "mysql":
         return insert + " ON DUPLICATE KEY UPDATE failures = failures + 1"

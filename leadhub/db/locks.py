@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from . import fastsql
-from .models import DedupeLock
 
 if TYPE_CHECKING:
-    from .services.request import DuplicatePolicy
+    from leads.services.request import DuplicatePolicy
 
 BUCKETS = 1 << 16
 # PostgreSQL advisory locks take two int4 keys: this one names LeadHub's lock space ("LH"),
@@ -79,7 +78,7 @@ def _lock_sql(vendor: str, buckets: int, keys: int) -> str:
 
 
 def _bucket_rows_sql(count: int) -> str:
-    table = connection.ops.quote_name(DedupeLock._meta.db_table)
+    table = connection.ops.quote_name(fastsql.model_table("DedupeLock"))
     # MySQL's form takes no conflict target; it locks the existing row exclusively.
     return (
         f"INSERT INTO {table} (bucket, uses) VALUES "

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leads import fastsql
+from leadhub.db import fastsql
 from leads.models import ApiLogEntry, Lead
 from leads.tests.factories import LeadFactory, LeadListFactory
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from leads import config_cache
+from leadhub.db import config_cache
 
 
 @pytest.fixture

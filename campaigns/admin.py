@@ -2,9 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from leads.admin.dnc import DncFileAdminMixin
-
-from .models import WEEKDAYS, CallTime, Campaign, CampaignDnc, HopperEntry, StateCallTime
+from .models import WEEKDAYS, CallTime, Campaign, HopperEntry, StateCallTime
 
 
 def _hhmm(value: int) -> str:
@@ -75,15 +73,6 @@ class CampaignAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:campaigns_calltime_change", args=[obj.local_call_time_id])
         return format_html('<a href="{}">{}</a>', url, call_time_summary(obj.local_call_time))
-
-
-@admin.register(CampaignDnc)
-class CampaignDncAdmin(DncFileAdminMixin, admin.ModelAdmin):
-    dnc_with_campaign = True
-    list_display = ("campaign_id", "phone_number")
-    list_filter = ("campaign",)
-    search_fields = ("^phone_number",)
-    show_full_result_count = False
 
 
 @admin.register(HopperEntry)

@@ -17,9 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignDnc
 
-from ..dnc import dnc_entry_clean, dnc_file_read, dnc_numbers_apply, dnc_text_decode
 from ..forms import DncUploadForm
 from ..models import DncNumber
 from ..selectors import dnc_numbers_present
@@ -144,4 +143,15 @@ class DncNumberAdmin(DncFileAdminMixin, admin.ModelAdmin):
     list_display = ("phone_number", "created_at")
     search_fields = ("^phone_number",)
     search_help_text = "The start of a number, or a wildcard such as 727XXXXXXX."
+    show_full_result_count = False
+
+
+# Campaign DNC lists are campaigns' data, but their bulk screen is this module's: registered
+# here, because campaigns never import from leads.
+@admin.register(CampaignDnc)
+class CampaignDncAdmin(DncFileAdminMixin, admin.ModelAdmin):
+    dnc_with_campaign = True
+    list_display = ("campaign_id", "phone_number")
+    list_filter = ("campaign",)
+    search_fields = ("^phone_number",)
     show_full_result_count = False

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignDnc
 
+from ..dnc import dnc_entry_clean, dnc_file_read, dnc_numbers_apply, dnc_text_decode
 from ..forms import DncUploadForm
 from ..models import DncNumber
 from ..selectors import dnc_numbers_present

@@ -8,7 +8,7 @@ from campaigns.models import Campaign
 from .dnc import MAX_FILE_BYTES
 from .models import Lead
 from .outcomes import DuplicateCheck
-from .rules import LEAD_TEXT_FIELDS, RANK_MAX, clean_value
+from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value
 from .selectors import system_settings_get
 from .services import LeadActor, lead_add, lead_change_problems
 from .services.request import (
@@ -142,7 +142,10 @@ class LeadAddForm(forms.ModelForm):
             list_id=str(lead_list.pk),
             options=options,
             date_of_birth=data.get("date_of_birth"),
-            rank=max(-RANK_MAX, min(data.get("rank") or 0, RANK_MAX)),
+            # The API's filter and reading of rank (digits only: a sign is dropped).
+            rank=clamp_int(
+                clean_value("rank", str(data.get("rank") or ""), non_latin=non_latin), default=0
+            ),
             custom_values={},
         )
 

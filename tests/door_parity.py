@@ -20,14 +20,19 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
-from leads.rejection_text import rejection_text
 
 from campaigns.models import Campaign, CampaignDnc, HopperEntry
 from campaigns.tests.factories import CallTimeFactory, CampaignFactory, StateCallTimeFactory
 from leadhub.db import config_cache
+from leads import wording
+from leads.api import formatting
+from leads.api.parser import lead_request_parse
+from leads.importing.checks import Outcome as ImportOutcome
+from leads.management.commands.import_leads import DNC_CHOICES, TZ_CHOICES
 from leads.models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from leads.outcomes import LeadRejected, Rejection
 from leads.phones import PhoneProblem
+from leads.services.request import AddOptions, DncMode, TimeZoneMethod
 from leads.tests.factories import (
     DEFAULT_PASSWORD,
     ApiUserFactory,
@@ -94,8 +99,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a door answered: the outcome class and its detail (the phone problem's legacy
-    reason, or the id of the duplicate lead)."""
+    """What a door answered: the outcome class and its detail (the phone problem's
+    ``PhoneProblem`` value, or the id of the duplicate lead)."""
 
     outcome: str
     detail: str = ""
@@ -225,6 +230,20 @@ def stored(existing_ids: set[int]) -> dict:
 # --- doors ------------------------------------------------------------------------------------
 
 
+def typed_options(example: Example) -> AddOptions:
+    """The example's options as the API's parser reads them: what the other doors must say in
+    their own words."""
+    params = {**example.options, "campaign_id": example.campaign_id}
+    return lead_request_parse(params, non_latin=example.use_non_latin).options
+
+
+_API_PHONE_PROBLEMS = {text: problem for problem, text in formatting.PHONE_PROBLEM_TEXT.items()}
+_API_OUTCOMES = {
+    formatting.REJECTION_TEXT[Rejection.DNC]: Outcome.DNC,
+    formatting.REJECTION_TEXT[Rejection.CAMPAIGN_DNC]: Outcome.CAMPAIGN_DNC,
+}
+
+
 def through_api(client, example: Example, existing_ids: set[int]) -> Answer:
     params = {
         "function": "add_lead",
@@ -247,12 +266,10 @@ def through_api(client, example: Example, existing_ids: set[int]) -> Answer:
     if head.startswith("SUCCESS:"):
         return Answer(Outcome.ADDED)
     reason = head.removeprefix("ERROR: add_lead ")
-    if reason.startswith("INVALID PHONE NUMBER"):
-        return Answer(Outcome.INVALID_PHONE, reason)
-    if reason == "PHONE NUMBER IN DNC":
-        return Answer(Outcome.DNC)
-    if reason == "PHONE NUMBER IN CAMPAIGN DNC":
-        return Answer(Outcome.CAMPAIGN_DNC)
+    if reason in _API_PHONE_PROBLEMS:
+        return Answer(Outcome.INVALID_PHONE, _API_PHONE_PROBLEMS[reason].value)
+    if reason in _API_OUTCOMES:
+        return Answer(_API_OUTCOMES[reason])
     assert reason.startswith("DUPLICATE"), first
     hits = {part for part in data.split("|") if part.isdigit() and int(part) in existing_ids}
     assert len(hits) == 1, first
@@ -281,20 +298,36 @@ IMPORT_FIELDS = (
     "rank",
     "owner",
 )
-_IMPORT_FLAGS = {
-    "lookup_state": "--lookup-state",
-    "add_to_hopper": "--add-to-hopper",
-    "usacan_prefix_check": "--usacan-prefix-check",
-    "usacan_areacode_check": "--usacan-areacode-check",
-    "nanpa_ac_prefix_check": "--nanpa-check",
-}
+_IMPORT_DNC = {mode: word for word, mode in DNC_CHOICES.items()}
+
+
+def _time_zone_key(method: TimeZoneMethod) -> tuple:
+    """What a time-zone method does, with NANPA data and without."""
+    unloaded = method.when_nanpa_unloaded()
+    return (method.postal, method.tz_code, method.nanpa), (
+        unloaded.postal,
+        unloaded.tz_code,
+        unloaded.nanpa,
+    )
+
+
+_IMPORT_TZ = {_time_zone_key(method): word for word, method in TZ_CHOICES.items()}
+
+
+def import_time_zone(options: AddOptions) -> str | None:
+    """The importer's --tz-method for these options; None when it has none."""
+    return _IMPORT_TZ.get(_time_zone_key(options.time_zone))
+
+
 _IMPORT_OUTCOMES = {
-    "added": Outcome.ADDED,
-    "invalid": Outcome.INVALID_PHONE,
-    "dnc": Outcome.DNC,
-    "campaign_dnc": Outcome.CAMPAIGN_DNC,
-    "duplicate_db": Outcome.DUPLICATE,
+    ImportOutcome.ADDED: Outcome.ADDED,
+    ImportOutcome.INVALID: Outcome.INVALID_PHONE,
+    ImportOutcome.DNC: Outcome.DNC,
+    ImportOutcome.CAMPAIGN_DNC: Outcome.CAMPAIGN_DNC,
+    ImportOutcome.DUPLICATE_DB: Outcome.DUPLICATE,
 }
+# The supervisor's words for each phone problem, back to the problem.
+_WORDED_PHONE_PROBLEMS = {text: problem for problem, text in wording.PHONE_PROBLEM_TEXT.items()}
 
 
 def through_import(example: Example, folder: Path) -> Answer:
@@ -309,7 +342,8 @@ def through_import(example: Example, folder: Path) -> Answer:
             + [example.row.get(name, "") for name in IMPORT_FIELDS]
             + [example.custom[label] for label in labels]
         )
-    options = example.options
+    options = typed_options(example)
+    duplicates = options.duplicates
     args = [
         path,
         "--list",
@@ -320,39 +354,51 @@ def through_import(example: Example, folder: Path) -> Answer:
         "--user",
         STAFF_USER,
         "--yes",
-        "--duplicate-check",
-        options["duplicate_check"],
+        "--dnc-check",
+        _IMPORT_DNC[options.dnc],
+        "--campaign-dnc-check",
+        _IMPORT_DNC[options.campaign_dnc],
         "--tz-method",
-        options["tz_method"],
-        "--hopper-priority",
-        options["hopper_priority"] or "0",
+        import_time_zone(options),
     ]
-    for name in ("dnc_check", "campaign_dnc_check"):
-        if options[name]:
-            args += [f"--{name.replace('_', '-')}", options[name]]
-    if options["campaign_dnc_check"]:
+    # door_limits: the importer offers one check.
+    args += [f"--duplicate-check={wording.check_code(c)}" for c in duplicates.checks]
+    if duplicates.days:
+        args += ["--duplicate-days", duplicates.days]
+    if options.campaign_dnc is not DncMode.OFF:
         args += ["--campaign-id", example.campaign_id]
-    args += [flag for name, flag in _IMPORT_FLAGS.items() if options[name] == "Y"]
+    if options.hopper is not None:
+        args += ["--add-to-hopper", f"--hopper-priority={options.hopper.priority}"]
+    checks = options.phone_checks
+    for flag, on in (
+        ("--lookup-state", options.lookup_state),
+        ("--usacan-prefix-check", checks.usacan_prefix),
+        ("--usacan-areacode-check", checks.usacan_areacode),
+        ("--nanpa-check", checks.nanpa_prefix),
+    ):
+        if on:
+            args.append(flag)
     call_command("import_leads", *map(str, args), stdout=io.StringIO(), stderr=io.StringIO())
     with open(f"{path}.result.csv", encoding="utf-8-sig", newline="") as stream:
         (_, outcome, reason, *_), *more = list(csv.reader(stream))[1:]
     assert not more
-    answer = _IMPORT_OUTCOMES[outcome]
+    answer = _IMPORT_OUTCOMES[ImportOutcome(outcome)]
     if answer == Outcome.INVALID_PHONE:
-        return Answer(answer, reason)
+        return Answer(answer, _WORDED_PHONE_PROBLEMS[reason].value)
     if answer == Outcome.DUPLICATE:
         return Answer(answer, re.search(r"lead (\d+)", reason).group(1))
     return Answer(answer)
 
 
-# The supervisor's words for each phone problem, back to the problem.
-_PHONE_PROBLEM_OF_TEXT = {
-    rejection_text(LeadRejected(reason=Rejection.INVALID_PHONE, phone_problem=p)): p.value
-    for p in PhoneProblem
-}
 _MANUAL_OUTCOMES = {
-    rejection_text(LeadRejected(reason=Rejection.DNC)): Outcome.DNC,
-    rejection_text(LeadRejected(reason=Rejection.CAMPAIGN_DNC)): Outcome.CAMPAIGN_DNC,
+    wording.rejection_text(LeadRejected(reason=Rejection.DNC)): Outcome.DNC,
+    wording.rejection_text(LeadRejected(reason=Rejection.CAMPAIGN_DNC)): Outcome.CAMPAIGN_DNC,
+}
+_MANUAL_PHONE_PROBLEMS = {
+    wording.rejection_text(
+        LeadRejected(reason=Rejection.INVALID_PHONE, phone_problem=problem)
+    ): problem
+    for problem in PhoneProblem
 }
 
 
@@ -361,21 +407,24 @@ MANUAL_INITIAL = {"phone_code": "1", "rank": "0"}
 
 
 def through_manual(client, example: Example) -> Answer:
-    options = example.options
+    options = typed_options(example)
+    checks = options.phone_checks
+    flags = {
+        "usacan_prefix_check": checks.usacan_prefix,
+        "usacan_areacode_check": checks.usacan_areacode,
+        "lookup_state": options.lookup_state,
+        "add_to_hopper": options.hopper is not None,
+    }
     data = {
         # The form shows these defaults, and a browser sends them back.
         **MANUAL_INITIAL,
         **{name: value for name, value in example.row.items() if value},
         "list": example.list_id,
-        "duplicate_check": options["duplicate_check"],
-        "dnc_check": options["dnc_check"] or "N",
-        "campaign_dnc_check": options["campaign_dnc_check"] or "N",
-        **{
-            name: "on"
-            for name in ("usacan_prefix_check", "usacan_areacode_check", "lookup_state")
-            if options[name] == "Y"
-        },
-        **({"add_to_hopper": "on"} if options["add_to_hopper"] == "Y" else {}),
+        # door_limits: the form offers one check.
+        "duplicate_check": "".join(check.value for check in options.duplicates.checks),
+        "dnc_check": options.dnc.value,
+        "campaign_dnc_check": options.campaign_dnc.value,
+        **{name: "on" for name, on in flags.items() if on},
         "_save": "Save",
     }
     response = client.post(reverse("admin:leads_lead_add"), data)
@@ -385,8 +434,8 @@ def through_manual(client, example: Example) -> Answer:
     messages = [str(error) for errors in form.errors.values() for error in errors]
     assert len(messages) == 1, messages
     (message,) = messages
-    if message in _PHONE_PROBLEM_OF_TEXT:
-        return Answer(Outcome.INVALID_PHONE, _PHONE_PROBLEM_OF_TEXT[message])
+    if message in _MANUAL_PHONE_PROBLEMS:
+        return Answer(Outcome.INVALID_PHONE, _MANUAL_PHONE_PROBLEMS[message].value)
     if message in _MANUAL_OUTCOMES:
         return Answer(_MANUAL_OUTCOMES[message])
     duplicate = re.fullmatch(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", message)

@@ -1,13 +1,14 @@
 """Issue 9 (4): one row sent through every door gives the same outcome and the same stored lead.
 
 Hypothesis makes a row (valid and invalid phones: lengths, exchanges, area codes, commas), its
-add_lead options (the 12 duplicate checks, alone or two together, with and without day
-windows; system and campaign DNC, exact and AREACODE; prefix, area code and NANPA checks;
-lookup_state; time-zone methods; hopper with a priority; custom values; values the filters
-clean) and the state it meets (leads that do or do not collide, in the same list, the same
-campaign or elsewhere, of several ages; DNC rows, exact and wildcard, of the list's campaign,
-of the campaign whose DNC list it borrows or of another; NANPA data or none; custom fields on
-or off; Latin-only filters or not). The clock is frozen at one of a few instants.
+add_lead options in the API's words (``api.parser``'s tokens: one of the 12 duplicate checks,
+as the importer and the form offer one, with and without day windows; system and campaign DNC,
+exact and AREACODE; prefix, area code and NANPA checks; lookup_state; time-zone methods; hopper
+with a priority; custom values; values the filters clean) and the state it meets (leads that do
+or do not collide, in the same list, the same campaign or elsewhere, of several ages; DNC rows,
+exact and wildcard, of the list's campaign, of the campaign whose DNC list it borrows or of
+another; NANPA data or none; custom fields on or off; Latin-only filters or not).
+The clock is frozen at one of a few instants.
 
 The row goes through the legacy API, the importer (``manage.py import_leads`` with a one-row
 CSV) and the admin's manual entry, each from the same state (a savepoint rolled back after
@@ -20,7 +21,8 @@ A door that cannot express an example is left out of that example, never compare
 loosely; ``door_limits`` says why for each case, and hypothesis' statistics count them. Each
 example is made for the API and one other door, within what that door can express. Options
 only the API has are not generated, since no second door could be compared:
-hopper_local_call_time_check (neither the importer nor the form offers it), multi_alt_phones,
+hopper_local_call_time_check, two duplicate checks together and two time-zone sources (neither
+the importer nor the form offers them), multi_alt_phones,
 callbacks, entry_list_id, remove_from_hopper and list_exists_check.
 The API is the reference: it passes the contract's cases.
 """
@@ -34,8 +36,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
-from leads.outcomes import DuplicateCheck
+from leads.api.parser import DNC_MODE_TOKENS, DUPLICATE_CHECK_TOKENS
 from leads.rules import RANK_MAX, lead_column_width
+from leads.services.request import DncMode
+from leads.timezones import PHONE_CODE_ONLY
 
 from .door_parity import (
     ALL_LISTS,
@@ -48,11 +52,13 @@ from .door_parity import (
     Example,
     caches_dropped,
     example_state,
+    import_time_zone,
     parity_world,
     stored,
     through_api,
     through_import,
     through_manual,
+    typed_options,
 )
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +152,12 @@ def existing_leads() -> st.SearchStrategy[list[dict]]:
 
 
 def duplicate_checks(door: str) -> st.SearchStrategy[str]:
-    """One or two of the 12 checks (any order: they run in the fixed one), with a window;
-    the manual form offers one check and no window."""
-    names = [check.value for check in DuplicateCheck]
+    """One of the 12 checks in the API's words, with a window in any case for the importer
+    (it offers one check and a window); the manual form offers one check and no window."""
+    names = list(DUPLICATE_CHECK_TOKENS.values())
     if door == "manual":
         return st.sampled_from(["", *names])
-    chosen = st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)
+    chosen = st.lists(st.sampled_from(names), min_size=1, max_size=1)
     return st.builds(
         lambda checks, window, spell: spell("-".join(filter(None, [*checks, window]))),
         chosen,
@@ -175,7 +181,7 @@ def examples(draw) -> Example:
     ]
     flag = st.sampled_from(["", "Y"])
     rare_flag = st.sampled_from(["", "", "", "Y"])
-    dnc_mode = st.sampled_from(["", "", "Y", "AREACODE"])
+    dnc_mode = st.sampled_from(["", "", *DNC_MODE_TOKENS])
     options = {
         "duplicate_check": draw(duplicate_checks(door)),
         "dnc_check": draw(dnc_mode),
@@ -187,7 +193,7 @@ def examples(draw) -> Example:
         "nanpa_ac_prefix_check": "" if manual else draw(rare_flag),
         "tz_method": ""
         if manual
-        else draw(st.sampled_from(["", "POSTAL", "TZCODE", "NANPA", "POSTAL-NANPA", "tzcode"])),
+        else draw(st.sampled_from(["", "POSTAL", "TZCODE", "NANPA", "tzcode"])),
         "hopper_priority": "" if manual else draw(st.sampled_from(["", "5", "-120"])),
         # Neither the importer nor the form has it: see door_limits.
         "hopper_local_call_time_check": "",
@@ -235,32 +241,40 @@ def examples(draw) -> Example:
 
 def door_limits(example: Example) -> dict[str, list[str]]:
     """The doors that cannot express this example, and why."""
-    row, options = example.row, example.options
+    row, typed = example.row, typed_options(example)
     skipped = {}
     importer = []
+    if len(typed.duplicates.checks) > 1:
+        importer.append("offers one duplicate check")
+    if import_time_zone(typed) is None:
+        importer.append("offers one time-zone source (and NANPA off without NANPA data)")
     if "," in row["phone_number"]:
         importer.append("reduces phone numbers to digits (contract §5); the API keeps commas")
     if not row["alt_phone"].isdigit() and row["alt_phone"]:
         importer.append("reduces alt_phone to digits (contract §5); the API keeps the rest")
-    if options["campaign_dnc_check"] and example.campaign_id not in ("CAMPA", "CAMPB", "CAMPC"):
+    if typed.campaign_dnc is not DncMode.OFF and example.campaign_id not in (
+        "CAMPA",
+        "CAMPB",
+        "CAMPC",
+    ):
         importer.append("refuses a campaign DNC check without a known campaign; the API passes")
-    if options["add_to_hopper"] and options["hopper_local_call_time_check"]:
+    if typed.hopper is not None and typed.hopper.local_call_time_check:
         importer.append("has no hopper local call time check")
     if example.custom and example.list_id != LIST_CUSTOM:
         importer.append("cannot map a column to a label its list does not define")
     if importer:
         skipped["import"] = importer
     manual = []
-    check = options["duplicate_check"]
-    if "-" in check or check != check.upper():
-        manual.append("offers one duplicate check (upper case) and no window")
-    if options["tz_method"] or options["nanpa_ac_prefix_check"]:
+    if len(typed.duplicates.checks) > 1 or typed.duplicates.days:
+        manual.append("offers one duplicate check and no window")
+    if typed.time_zone != PHONE_CODE_ONLY or typed.phone_checks.nanpa_prefix:
         manual.append("has no time-zone method nor NANPA check")
-    if options["add_to_hopper"] and (
-        options["hopper_priority"] or options["hopper_local_call_time_check"]
-    ):
+    if typed.hopper is not None and (typed.hopper.priority or typed.hopper.local_call_time_check):
         manual.append("has no hopper priority nor local call time check")
-    if options["campaign_dnc_check"] and example.campaign_id != CAMPAIGN_OF[example.list_id]:
+    if (
+        typed.campaign_dnc is not DncMode.OFF
+        and example.campaign_id != CAMPAIGN_OF[example.list_id]
+    ):
         manual.append("checks the campaign DNC of the list's own campaign")
     if example.custom:
         manual.append("has no custom field inputs (the list's defaults are stored)")

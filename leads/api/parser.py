@@ -40,7 +40,8 @@ DUPLICATE_CHECK_TOKENS: dict[DuplicateCheck, str] = {
     DuplicateCheck.NAME_PHONE_CAMP: "DUPNAMEPHONECAMP",
     DuplicateCheck.NAME_PHONE_SYS: "DUPNAMEPHONESYS",
 }
-_DNC_MODES = {"Y": DncMode.NUMBER, "AREACODE": DncMode.AREACODE}
+# The dnc_check and campaign_dnc_check tokens (any other value is off).
+DNC_MODE_TOKENS = {"Y": DncMode.NUMBER, "AREACODE": DncMode.AREACODE}
 # multi_alt_phones shorter than this is ignored.
 MULTI_ALT_MIN_LENGTH = 6
 
@@ -137,8 +138,8 @@ def _options(values: tuple[str | None, ...], non_latin: bool) -> AddOptions:
             nanpa_prefix=flag("nanpa_ac_prefix_check"),
         ),
         lookup_state=flag("lookup_state"),
-        dnc=_DNC_MODES.get(text("dnc_check"), DncMode.OFF),
-        campaign_dnc=_DNC_MODES.get(text("campaign_dnc_check"), DncMode.OFF),
+        dnc=DNC_MODE_TOKENS.get(text("dnc_check"), DncMode.OFF),
+        campaign_dnc=DNC_MODE_TOKENS.get(text("campaign_dnc_check"), DncMode.OFF),
         campaign_id=campaign_id,
         duplicates=duplicate_policy_parse(text("duplicate_check")),
         time_zone=time_zone_method_parse(text("tz_method")),

@@ -24,6 +24,8 @@ from django.db.models import Count
 
 from leads.importing import engine, jobs
 from leads.models import ImportJob, Lead
+from leads.tests.factories import import_options
+from leads.wording import CHECK_BY_CODE
 from tests.test_concurrency import DEMO_CREDENTIALS, TIMEOUT_SECONDS, _get
 
 pytestmark = [
@@ -70,7 +72,7 @@ def _import_job(tmp_path, name: str, phones: list[str], *, list_id: int, check: 
         job=job,
         list_id=list_id,
         mapping={0: "phone_number", 1: "first_name"},
-        options={"duplicate_check": check},
+        options=import_options(CHECK_BY_CODE[check]),
         has_header=True,
     )
     return jobs.import_job_start_import(job=job, background=False)

@@ -598,7 +598,7 @@ def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
         tmp_path,
         rows,
         list_id=target.list_id,
-        options={"duplicate_check": check, "review_duplicates": True},
+        options=import_options(CHECK_BY_CODE[check], review_duplicates=True),
     )
     check_batch = RowChecker.check
     racing = {}

@@ -24,22 +24,11 @@ from ..services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
+from ..wording import DUPLICATE_CHECK_CODES
 
-# The duplicate_check tokens, in the order the checks run.
-DUPLICATE_CHECK_TOKENS: dict[DuplicateCheck, str] = {
-    DuplicateCheck.LIST: "DUPLIST",
-    DuplicateCheck.CAMP: "DUPCAMP",
-    DuplicateCheck.SYS: "DUPSYS",
-    DuplicateCheck.PHONE_ALT_LIST: "DUPPHONEALTLIST",
-    DuplicateCheck.PHONE_ALT_CAMP: "DUPPHONEALTCAMP",
-    DuplicateCheck.PHONE_ALT_SYS: "DUPPHONEALTSYS",
-    DuplicateCheck.TITLE_ALT_LIST: "DUPTITLEALTPHONELIST",
-    DuplicateCheck.TITLE_ALT_CAMP: "DUPTITLEALTPHONECAMP",
-    DuplicateCheck.TITLE_ALT_SYS: "DUPTITLEALTPHONESYS",
-    DuplicateCheck.NAME_PHONE_LIST: "DUPNAMEPHONELIST",
-    DuplicateCheck.NAME_PHONE_CAMP: "DUPNAMEPHONECAMP",
-    DuplicateCheck.NAME_PHONE_SYS: "DUPNAMEPHONESYS",
-}
+# The duplicate_check tokens, in the order the checks run: the dialer's names of the checks,
+# which supervisors know too, so they are declared once, with the supervisor wording.
+DUPLICATE_CHECK_TOKENS: dict[DuplicateCheck, str] = DUPLICATE_CHECK_CODES
 # The dnc_check and campaign_dnc_check tokens (any other value is off).
 DNC_MODE_TOKENS = {"Y": DncMode.NUMBER, "AREACODE": DncMode.AREACODE}
 # multi_alt_phones shorter than this is ignored.

@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 
 from leads.api.parser import (
-    DUPLICATE_CHECK_TOKENS,
     duplicate_policy_parse,
     lead_request_parse,
     time_zone_method_parse,
@@ -19,7 +18,6 @@ from leads.services.request import (
     HopperRequest,
     TimeZoneMethod,
 )
-from leads.wording import DUPLICATE_CHECK_CODES
 
 
 def parse(**params: str):
@@ -43,11 +41,6 @@ def test_duplicate_options_are_substrings_run_in_fixed_order(text, checks, days)
     policy = duplicate_policy_parse(text)
     assert list(policy.checks) == checks
     assert policy.days == days
-
-
-def test_supervisors_and_the_api_name_the_checks_alike():
-    """The short names the admin shows are the tokens the API reads."""
-    assert DUPLICATE_CHECK_CODES == DUPLICATE_CHECK_TOKENS
 
 
 def test_campaing_is_an_alias_only_when_campaign_id_is_absent():

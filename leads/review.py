@@ -6,24 +6,25 @@ onto the existing lead. Writes, one transaction per review, as in ``services``.
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.selectors import campaign_dnc_blocked
-
 from .importing.options import ImportOptions
 from .models import DuplicateReview, Lead
-from .outcomes import LeadRejected, Rejection
-from .phones import phone_problem
 from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value, parse_date_of_birth
-from .selectors import dnc_number_blocked, system_settings_get
-from .services import CUSTOM_PREFIX, LeadActor, LeadChangeRefused, lead_build, lead_update
-from .services.request import AddOptions, DncMode, LeadFields, options_from_json
+from .selectors import system_settings_get
+from .services import CUSTOM_PREFIX, LeadActor, LeadChangeRefused, lead_add, lead_update
+from .services.request import (
+    NO_DUPLICATE_CHECK,
+    AddOptions,
+    LeadFields,
+    LeadRequest,
+    options_from_json,
+)
 from .services.review import OPTIONS_KEY
-from .timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
 from .wording import rejection_text
 
 
@@ -145,79 +146,35 @@ def _review_fields(review: DuplicateReview) -> LeadFields:
 
 
 def _review_insert(review: DuplicateReview, *, user, now: datetime) -> Lead:
+    """Add the incoming lead through the lead pipeline with the options it was checked with,
+    minus the duplicate checks that a supervisor overrides: the phone, DNC, time-zone,
+    custom-field and hopper rules apply as to any new lead (the number may have been put on
+    a DNC list since it was loaded)."""
     options = _review_options(review)
-    fields = _review_fields(review)
-    phone = fields.phone_number
-    nanpa_loaded = nanpa_prefix_count() >= NANPA_MIN_ROWS
-    rejected = _insert_rejection(fields, options, nanpa_loaded=nanpa_loaded)
-    if rejected is not None:
-        raise DuplicateReviewRefused(f"Cannot insert the incoming lead: {rejection_text(rejected)}")
-
-    phone_code = fields.phone_code or "1"
-    state = fields.state
-    if options.lookup_state and not state:
-        state = phone_code_state(phone_code=phone_code, areacode=phone[:3])
-    tz_method = options.time_zone if nanpa_loaded else options.time_zone.when_nanpa_unloaded()
-    gmt = lead_gmt_offset(
-        phone_code=phone_code,
-        phone_number=phone,
-        state=state,
-        postal_code=fields.postal_code,
-        owner=fields.owner,
-        tz_method=tz_method,
-        now=now,
-    )
     incoming = review.incoming
     custom = incoming.get("custom")
-    custom_values = None
-    if isinstance(custom, dict) and custom:
-        custom_values = {str(label): str(value) for label, value in custom.items()}
     door = Lead.Door.UPLOAD if review.source == DuplicateReview.Source.UPLOAD else Lead.Door.API
-    entry_list_id = clamp_int(str(incoming.get("entry_list_id") or ""), default=0)
-    lead, _ = lead_build(
-        fields,
-        list_id=review.list_id,
-        phone_code=phone_code,
-        state=state,
-        gmt=gmt,
-        status="NEW",
-        actor=LeadActor(user=user.get_username(), door=door),
-        now=now,
+    request = LeadRequest(
+        fields=_review_fields(review),
+        list_id=str(review.list_id),
+        options=replace(options, list_exists_check=False, duplicates=NO_DUPLICATE_CHECK),
         date_of_birth=parse_date_of_birth(str(incoming.get("date_of_birth") or "")),
         rank=clamp_int(str(incoming.get("rank") or ""), default=0),
-        entry_list_id=review.list_id if custom_values else entry_list_id,
-        custom_values=custom_values,
+        entry_list_id=clamp_int(str(incoming.get("entry_list_id") or ""), default=0),
+        custom_values=(
+            {str(label): str(value) for label, value in custom.items()}
+            if isinstance(custom, dict) and custom
+            else None
+        ),
     )
-    lead.save(force_insert=True)
-    return lead
-
-
-def _insert_rejection(
-    fields: LeadFields, options: AddOptions, *, nanpa_loaded: bool
-) -> LeadRejected | None:
-    """The add_lead checks an inserted duplicate still passes: phone, system and campaign DNC
-    (the number may have been added to a DNC list since it was loaded)."""
-    phone = fields.phone_number
-    checks = options.phone_checks
-    problem = phone_problem(
-        phone_number=phone,
-        usacan_prefix_check=checks.usacan_prefix,
-        usacan_areacode_check=checks.usacan_areacode,
-        nanpa_ac_prefix_check=checks.nanpa_prefix and nanpa_loaded,
+    outcome = lead_add(
+        request=request, actor=LeadActor(user=user.get_username(), door=door), now=now
     )
-    if problem is not None:
-        return LeadRejected(reason=Rejection.INVALID_PHONE, phone_problem=problem)
-    mode = options.dnc
-    if mode is not DncMode.OFF and dnc_number_blocked(
-        phone, match_areacode=mode is DncMode.AREACODE
-    ):
-        return LeadRejected(reason=Rejection.DNC)
-    mode = options.campaign_dnc
-    if mode is not DncMode.OFF and campaign_dnc_blocked(
-        options.campaign_id, phone, match_areacode=mode is DncMode.AREACODE
-    ):
-        return LeadRejected(reason=Rejection.CAMPAIGN_DNC)
-    return None
+    if outcome.rejected is not None:
+        raise DuplicateReviewRefused(
+            f"Cannot insert the incoming lead: {rejection_text(outcome.rejected)}"
+        )
+    return Lead.objects.get(pk=outcome.lead_id)
 
 
 def _review_update(review: DuplicateReview, *, fields: list[str], user, now: datetime) -> Lead:

@@ -22,7 +22,13 @@ from leads.services.request import (
     LeadFields,
     LeadRequest,
 )
-from leads.tests.factories import DncNumberFactory, LeadFactory, LeadListFactory, UserFactory
+from leads.tests.factories import (
+    CustomFieldDefinitionFactory,
+    DncNumberFactory,
+    LeadFactory,
+    LeadListFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +42,10 @@ def supervisor():
 
 @pytest.fixture
 def existing(lead_list):
+    """A lead of a list that keeps one custom field, ``colour`` (the incoming lead's)."""
+    lead_list.keeps_custom_fields = True
+    lead_list.save()
+    CustomFieldDefinitionFactory(list=lead_list, field_label="colour")
     return LeadFactory(
         list=lead_list, phone_number=PHONE, first_name="Ann", last_name="Old", city="Tampa"
     )
@@ -79,6 +89,8 @@ def test_discard_changes_only_the_review(existing, supervisor):
 
 @pytest.mark.parametrize(("source", "door"), [("upload", Lead.Door.UPLOAD), ("api", Lead.Door.API)])
 def test_insert_adds_the_incoming_lead_without_duplicate_checks(existing, supervisor, source, door):
+    """Insert anyway runs the lead pipeline with the incoming lead's options, its duplicate
+    checks left out: the lead is stored with its custom values, by the reviewer."""
     review = make_review(existing, source=source)
 
     resolved = duplicate_review_resolve(review=review, action="insert", user=supervisor)
@@ -265,3 +277,20 @@ def test_an_api_duplicate_keeps_its_typed_options_and_insert_anyway_applies_them
     DncNumberFactory(phone_number=PHONE[:3] + "XXXXXXX")
     with pytest.raises(DuplicateReviewRefused, match="DNC"):
         duplicate_review_resolve(review=review, action="insert", user=supervisor)
+
+
+def test_insert_anyway_gets_every_rule_of_a_new_lead_but_the_duplicate_check(existing, supervisor):
+    """The review queue calls the lead pipeline: the incoming lead's options apply as to any
+    new lead (here its hopper row), and its DUPLIST check, which queued it, does not."""
+    from campaigns.models import HopperEntry
+
+    review = make_review(
+        existing,
+        options={"duplicate_checks": ["phone:list"], "add_to_hopper": True, "hopper_priority": 5},
+    )
+
+    resolved = duplicate_review_resolve(review=review, action="insert", user=supervisor)
+
+    entry = HopperEntry.objects.get(lead_id=resolved.resolved_lead_id)
+    assert (entry.priority, entry.list_id) == (5, existing.list_id)
+    assert Lead.objects.filter(phone_number=PHONE, list_id=existing.list_id).count() == 2

@@ -350,7 +350,7 @@ def lead_ids_reserve(cursor, model: type[Model], count: int) -> list[int]:
         )
         return sorted(row[0] for row in cursor.fetchall())
     if connection.vendor != "sqlite":
-        raise RuntimeError("lead ids are reserved on PostgreSQL and SQLite only (MariaDB: RETURNING)")
+        raise RuntimeError("lead ids are reserved on PostgreSQL and SQLite only")
     cursor.execute(
         f"SELECT MAX(used) FROM (SELECT MAX({pk}) AS used FROM {table} "
         "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",

@@ -227,6 +227,8 @@ class LoginGate:
     """What the database says of one login attempt's user and address (D7)."""
 
     user_locked: bool
+    # The user's consecutive failures as stored (a remembered profile's copy may be older).
+    user_failures: int
     address_failures: int
 
 
@@ -239,6 +241,7 @@ def _login_gate_sql(vendor: str) -> str:
     return (
         f"SELECT (SELECT COUNT(*) FROM {profiles} WHERE id = %s AND failed_login_count >= %s"
         f" AND last_login_date > %s),"
+        f" (SELECT COALESCE(MAX(failed_login_count), 0) FROM {profiles} WHERE id = %s),"
         f" (SELECT COALESCE(SUM(failures), 0) FROM {failures} WHERE address = %s AND minute >= %s)"
     )
 
@@ -252,14 +255,17 @@ def login_gate(
     since: datetime,
 ) -> LoginGate:
     """Whether the profile has ``lock_after`` failures, the latest after ``locked_since``,
-    and how many failed logins came from ``address`` in the minutes from ``since`` on."""
+    how many consecutive failures it has, and how many failed logins came from ``address``
+    in the minutes from ``since`` on. One statement."""
     db = connections[DEFAULT_DB_ALIAS]
     adapt = db.ops.adapt_datetimefield_value
-    params = [profile_id, lock_after, adapt(locked_since), address, adapt(since)]
+    params = [profile_id, lock_after, adapt(locked_since), profile_id, address, adapt(since)]
     with cursor() as c:
         c.execute(_login_gate_sql(db.vendor), params)
-        locked, failures = c.fetchone()
-    return LoginGate(user_locked=bool(locked), address_failures=int(failures))
+        locked, user_failures, failures = c.fetchone()
+    return LoginGate(
+        user_locked=bool(locked), user_failures=int(user_failures), address_failures=int(failures)
+    )
 
 
 @cache

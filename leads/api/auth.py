@@ -187,6 +187,9 @@ def api_login(*, username: str, password: str, client_ip: str, now: datetime) ->
     refused_hash = None
     if profile is not None and not gate.user_locked and _eligible(user, profile):
         if password_matches(user, password):
+            # Failures counted by other workers since this copy was read: a success resets
+            # them (D7 counts consecutive failures).
+            profile.failed_login_count = gate.user_failures
             return _succeed(profile, client_ip, now)
         refused_hash = user.password
     return _login_on_stored_row(username, password, client_ip, now, refused_hash=refused_hash)

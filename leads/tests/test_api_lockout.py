@@ -155,3 +155,17 @@ def test_failures_behind_a_trusted_proxy_count_for_the_forwarded_client(client, 
     )
 
     assert list(LoginFailureMinute.objects.values_list("address", flat=True)) == ["198.51.100.8"]
+
+
+def test_a_success_resets_failures_another_worker_counted(client, caller):
+    """D7 counts consecutive failures: failures counted by another worker after this one
+    remembered the login are reset by this worker's next success, so failures separated by
+    successes never add up to a lock."""
+    assert add_lead(client, "7275550011").content.startswith(b"SUCCESS")
+    ApiUserProfile.objects.filter(user=caller).update(
+        failed_login_count=LOCK_AFTER_FAILURES - 1, last_login_date=timezone.now()
+    )
+
+    assert add_lead(client, "7275550012").content.startswith(b"SUCCESS")
+
+    assert ApiUserProfile.objects.get(user=caller).failed_login_count == 0

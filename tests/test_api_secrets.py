@@ -232,6 +232,25 @@ def test_a_body_ending_in_pass_logs_the_field_before_it(client, api_user_6666):
     assert "s3cret" not in entry.url
 
 
+def test_a_custom_field_labelled_pass_never_stores_the_password(client, api_user_6666):
+    """D6: custom values are read by label from the request, but never from the password's
+    parameter: a list with a custom field labelled ``pass`` stores its default instead."""
+    from leads.models import Lead
+    from leads.tests.factories import CustomFieldDefinitionFactory, LeadListFactory
+
+    target = LeadListFactory(list_id=4321, keeps_custom_fields=True)
+    CustomFieldDefinitionFactory(list=target, field_label="pass", field_default="none")
+    api_user_6666.set_password("s3cret-custom")
+    api_user_6666.save()
+    params = {"user": "6666", "pass": "s3cret-custom", "function": "add_lead"}
+    params.update(source="test", phone_number="7275559999", list_id="4321", custom_fields="Y")
+
+    response = client.get(ENDPOINT, params)
+
+    assert response.content.startswith(b"SUCCESS: add_lead LEAD HAS BEEN ADDED")
+    assert Lead.objects.get().custom_values == {"pass": "none"}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_live_server_post_keeps_the_password_out_of_the_log_and_its_admin_pages(
     live_server, all_logs, client

@@ -25,6 +25,7 @@ from ..services.request import (
     TimeZoneMethod,
 )
 from ..wording import DUPLICATE_CHECK_CODES
+from .params import is_password_name
 
 # The duplicate_check tokens, in the order the checks run: the dialer's names of the checks,
 # which supervisors know too, so they are declared once, with the supervisor wording.
@@ -68,8 +69,9 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
         rank=clamp_int(text("rank"), default=0),
         entry_list_id=clamp_int(text("entry_list_id"), default=0),
         alt_phones=alt_phones_parse(text("multi_alt_phones")),
-        # Custom values are read by label from the unfiltered parameters.
-        custom_values=params if text("custom_fields") == "Y" else None,
+        # Custom values are read by label from the unfiltered parameters, never from the
+        # password's (a custom field labelled "pass" must not store it, D6).
+        custom_values=_custom_values(params) if text("custom_fields") == "Y" else None,
         callback=callback,
     )
 
@@ -181,3 +183,7 @@ def alt_phones_parse(text: str) -> tuple[AltPhoneEntry, ...]:
         number, code, note = ([*record.split("_"), "", ""])[:3]
         entries.append(AltPhoneEntry(number=number, code=code, note=note))
     return tuple(entries)
+
+
+def _custom_values(params: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in params.items() if not is_password_name(name)}

@@ -58,10 +58,10 @@ def duplicate_review_resolve(
     """Resolve one pending review in one transaction, and return it resolved.
 
     - ``discard``: only the review changes;
-    - ``insert``: the incoming lead is added without duplicate checks, with the other rules
-      of add_lead: phone checks, the DNC checks it was loaded with (the number may have been
-      added since), time zone, defaults and column widths; its door is the review's source.
-      Alt phones, hopper and callback of the original request are not replayed;
+    - ``insert``: the incoming lead is added by the lead pipeline with the options it was
+      checked with, minus the duplicate checks: phone checks, the DNC checks (the number may
+      have been added since), time zone, custom values, hopper; its door is the review's
+      source. Alt phones and callbacks are not kept with a review, so not replayed;
     - ``update``: the incoming ``fields`` (from REVIEW_COPYABLE_FIELDS, or "custom:<label>")
       are copied onto the existing lead with ``lead_update``.
 

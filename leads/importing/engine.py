@@ -60,7 +60,7 @@ RESULT_HEADER = ["row", "outcome", "reason", "lead_id", "phone"]
 # "'" itself, so that the quote put in front of such a cell can be taken off again exactly.
 _FORMULA_START = FORMULA_START | {"'"}
 # A cell starting so, in cells joined by line breaks (one search finds the rows to change).
-_FORMULA_CELL = re.compile("^[=+\\-@\t\r']", re.MULTILINE)
+_FORMULA_CELL = re.compile("^[" + re.escape("".join(sorted(_FORMULA_START))) + "]", re.MULTILINE)
 Status = ImportJob.Status
 ProgressHook = Callable[[int], None] | None
 

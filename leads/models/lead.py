@@ -127,7 +127,7 @@ class DedupeLock(models.Model):
     """Rows the lead pipeline locks (UPDATE) for the rest of its transaction on MariaDB, so
     that two requests checking the same phone for duplicates run one after the other (D11).
     Rows are created on first use; a bucket is a hash of the checked value. PostgreSQL uses
-    advisory locks instead and SQLite needs none (leads/locking.py)."""
+    advisory locks instead and SQLite needs none (leadhub/db/locks.py)."""
 
     bucket = models.IntegerField(primary_key=True)
     uses = models.BigIntegerField(default=0)

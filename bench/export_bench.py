@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/leadhub_exportbench"
 
 LOAD_SQL = """
@@ -49,26 +48,11 @@ FROM generate_series(%(first)s, %(last)s) AS g
 
 
 def setup_django(database_url: str, workdir: Path) -> None:
-    import psycopg
+    """A fresh database with the demo data, set up as the import benchmark does."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import import_bench
 
-    admin_url, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    os.environ.update(
-        DATABASE_URL=database_url,
-        MEDIA_ROOT=str(workdir / "media"),
-        DJANGO_SETTINGS_MODULE="leadhub.settings",
-        LEADHUB_ADMIN_PASSWORD="bench-only-password",
-    )
-    os.environ.pop("DEBUG", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    import_bench.setup_django(database_url, workdir)
 
 
 def drop_database(database_url: str) -> None:

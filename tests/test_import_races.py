@@ -26,16 +26,9 @@ from leads.importing import engine, jobs
 from leads.models import ImportJob, Lead
 from leads.tests.factories import import_options
 from leads.wording import CHECK_BY_CODE
-from tests.test_concurrency import DEMO_CREDENTIALS, TIMEOUT_SECONDS, _get
 
-pytestmark = [
-    pytest.mark.live_server_db,
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs PostgreSQL or MariaDB: the live server shares SQLite's single in-memory "
-        "connection across threads, so requests cannot race",
-    ),
-]
+# The same live-server marks and skip as the API's concurrency tests.
+from tests.test_concurrency import DEMO_CREDENTIALS, TIMEOUT_SECONDS, _get, pytestmark  # noqa: F401
 
 PHONES = 1200
 BATCH_ROWS = 40

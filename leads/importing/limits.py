@@ -119,6 +119,7 @@ def workbook_check(path) -> None:
                 if entry.filename.lower().endswith(_XML_SUFFIXES):
                     with archive.open(entry) as stream:
                         _scan_xml(stream)
+    # zipfile raises NotImplementedError for a compression method it does not know.
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError):
         return  # the reader says the file is damaged, in its own words
 

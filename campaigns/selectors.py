@@ -1,4 +1,5 @@
-"""Read-only lookups about campaigns: configuration (cached) and campaign DNC."""
+"""Read-only lookups about campaigns: configuration (cached), and which campaign's DNC list
+applies (the DNC rule itself is ``leads.pipeline.dnc``)."""
 
 from leadhub.db import config_cache
 
@@ -47,14 +48,6 @@ def call_time_get(call_time_id: str) -> models.CallTime | None:
     return config_cache.cached(("call_time", call_time_id), load)
 
 
-def dnc_patterns(phone_number: str, *, match_areacode: bool) -> list[str]:
-    """The DNC entries that would block this number: itself, plus ``<area>XXXXXXX``."""
-    patterns = [phone_number]
-    if match_areacode and len(phone_number) >= 3:
-        patterns.append(f"{phone_number[:3]}XXXXXXX")
-    return patterns
-
-
 def campaign_dnc_list_id(campaign: models.Campaign) -> str:
     """The campaign whose DNC list applies to ``campaign``: the one it borrows, spelt as
     stored when it exists (ids compare case-insensitively, D11), else its own."""
@@ -63,17 +56,3 @@ def campaign_dnc_list_id(campaign: models.Campaign) -> str:
         return campaign.campaign_id
     borrowed = campaign_get(other)
     return borrowed.campaign_id if borrowed is not None else other
-
-
-def campaign_dnc_blocked(campaign_id: str, phone_number: str, *, match_areacode: bool) -> bool:
-    """Whether the campaign's DNC list (or the one it borrows) holds this number.
-
-    An unknown or empty campaign blocks nothing, as in the original (contract D14, D15).
-    """
-    campaign = campaign_get(campaign_id)
-    if campaign is None:
-        return False
-    return models.CampaignDnc.objects.filter(
-        campaign_id=campaign_dnc_list_id(campaign),
-        phone_number__in=dnc_patterns(phone_number, match_areacode=match_areacode),
-    ).exists()

@@ -7,9 +7,9 @@ from leadhub.db import fastsql
 from .models import HopperEntry
 
 
-def hopper_add_lead(
+def hopper_entry_new(
     *,
-    lead_id: int,
+    lead_id: int | None,
     campaign_id: str,
     list_id: int,
     gmt_offset_now: Decimal | None,
@@ -17,12 +17,12 @@ def hopper_add_lead(
     priority: int,
     vendor_lead_code: str,
 ) -> HopperEntry:
-    """Queue a lead for the dialer (status READY, source P: added by the API).
+    """A lead's unsaved hopper row: status READY, source P (added by the API or an import).
 
     The campaign is empty when the lead's list has none, as in the original (H13).
     A lead has at most one hopper row (the database enforces it).
     """
-    entry = HopperEntry(
+    return HopperEntry(
         lead_id=lead_id,
         campaign_id=campaign_id,
         list_id=list_id,
@@ -34,5 +34,9 @@ def hopper_add_lead(
         source="P",
         vendor_lead_code=vendor_lead_code,
     )
+
+
+def hopper_entry_insert(entry: HopperEntry) -> HopperEntry:
+    """Store one row of ``hopper_entry_new`` (its ``hopper_id`` is set)."""
     fastsql.hopper_insert(entry)
     return entry

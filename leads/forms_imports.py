@@ -151,6 +151,9 @@ class MappingForm(forms.Form):
     hopper_priority = forms.IntegerField(
         min_value=HOPPER_PRIORITY_MIN, max_value=HOPPER_PRIORITY_MAX, initial=0
     )
+    hopper_local_call_time_check = forms.BooleanField(
+        required=False, label=OPTION_LABELS["hopper_local_call_time_check"]
+    )
     save_as_template = forms.BooleanField(required=False, label="Save as a template")
     template_name = forms.CharField(required=False, max_length=100, label="Template name")
 
@@ -169,6 +172,7 @@ class MappingForm(forms.Form):
         "lookup_state",
         "add_to_hopper",
         "hopper_priority",
+        "hopper_local_call_time_check",
     )
 
     def __init__(self, *args, column_count: int, list_value: str | None, **kwargs) -> None:
@@ -216,7 +220,10 @@ class MappingForm(forms.Form):
         check, days = data["duplicate_check"], data["duplicate_days"]
         statuses = data["duplicate_statuses"].replace(";", ",").split(",")
         tz = data["tz_method"]
-        hopper = HopperRequest(priority=data["hopper_priority"] or 0)
+        hopper = HopperRequest(
+            priority=data["hopper_priority"] or 0,
+            local_call_time_check=data["hopper_local_call_time_check"],
+        )
         return ImportOptions(
             add=AddOptions(
                 phone_checks=PhoneChecks(
@@ -281,6 +288,7 @@ def options_initial(stored: Mapping | None) -> dict:
         "lookup_state": add.lookup_state,
         "add_to_hopper": add.hopper is not None,
         "hopper_priority": add.hopper.priority if add.hopper else 0,
+        "hopper_local_call_time_check": bool(add.hopper and add.hopper.local_call_time_check),
     }
     if options.phone_code:
         initial["phone_code"] = options.phone_code

@@ -196,6 +196,26 @@ def value_cleaner(name: str, *, non_latin: bool) -> Callable[[str], str]:
     return remove
 
 
+# A file's phone columns are reduced to digits, as the original loader does: vendors write
+# ``(727) 555-1234``. The other columns get the API's filters.
+DIGITS_ONLY_FIELDS = frozenset({"phone_number", "alt_phone", "phone_code"})
+_NON_DIGITS = re.compile(r"[^0-9]")
+
+
+def _digits_only(text: str) -> str:
+    if text.isascii() and text.isdigit():
+        return text
+    return _NON_DIGITS.sub("", text)
+
+
+def file_value_cleaner(name: str, *, non_latin: bool) -> Callable[[str], str]:
+    """The cleaner of a lead field read from a file (the importer's):
+    ``value_cleaner``, except that phone fields keep only their digits."""
+    if name in DIGITS_ONLY_FIELDS:
+        return _digits_only
+    return value_cleaner(name, non_latin=non_latin)
+
+
 def clean_value(name: str, value: str, *, non_latin: bool) -> str:
     """The value of parameter ``name`` after the contract's filter (§1.4)."""
     return value_cleaner(name, non_latin=non_latin)(value)

@@ -1,8 +1,8 @@
-"""Read-only lookups of the lead pipeline (lists, DNC, duplicates, custom fields) and of the
-supervisors' search boxes and filters; dashboard statistics are in ``statistics``."""
+"""Read-only lookups of the lead pipeline (lists, custom fields; the rules' own queries are in
+``leads.pipeline``) and of the supervisors' search boxes and filters; dashboard statistics
+are in ``statistics``."""
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import (
@@ -10,8 +10,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from campaigns.selectors import dnc_patterns
-from leadhub.db import config_cache, fastsql
+from leadhub.db import config_cache
 
 from .models import (
     ApiLogEntry,
@@ -22,7 +21,7 @@ from .models import (
     SystemSettings,
     UserGroup,
 )
-from .outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch
+from .outcomes import DuplicateCheck, DuplicateHit
 
 
 def system_settings_get() -> SystemSettings:
@@ -37,14 +36,6 @@ def list_get(list_id: int) -> LeadList | None:
         return LeadList.objects.filter(list_id=list_id).first()
 
     return config_cache.cached(("list", list_id), load)
-
-
-def dnc_number_blocked(phone_number: str, *, match_areacode: bool) -> bool:
-    """Whether the system DNC list holds this number (or, with match_areacode, its area code
-    as a ``727XXXXXXX`` wildcard)."""
-    return DncNumber.objects.filter(
-        phone_number__in=dnc_patterns(phone_number, match_areacode=match_areacode)
-    ).exists()
 
 
 def lists_of_campaign(campaign_id: str | None) -> frozenset[int]:
@@ -93,62 +84,6 @@ def custom_fields_of_list(list_id: int) -> list[CustomFieldDefinition]:
         ("custom_fields", list_id),
         lambda: list(CustomFieldDefinition.objects.filter(list_id=list_id)),
     )
-
-
-def lead_find_duplicate(
-    check: DuplicateCheck,
-    *,
-    phone_number: str,
-    list_id: int,
-    title: str,
-    alt_phone: str,
-    first_name: str,
-    last_name: str,
-    since: datetime | None,
-) -> DuplicateHit | None:
-    """The existing lead that makes a new lead a duplicate under ``check``, or None.
-
-    Text comparisons ignore letter case and trailing spaces (D11); empty title and alt_phone
-    match each other (U33, kept on purpose); among several matches the lowest lead_id is
-    reported (D18). One indexed query.
-    """
-    scope = check.scope
-    kind = check.kind
-    if kind == "PHONE" and scope != "CAMP":
-        # DUPLIST and DUPSYS, the checks callers use most: plain SQL on the hot path.
-        row = fastsql.lead_phone_duplicate(
-            phone_number, list_id=list_id if scope == "LIST" else None, since=since
-        )
-        if row is None:
-            return None
-        return DuplicateHit(check=check, lead_id=row[0], list_id=row[1])
-    leads = Lead.objects.all()
-    if since is not None:
-        leads = leads.filter(entry_date__gt=since)
-    if scope == "LIST":
-        leads = leads.filter(list_id=list_id)
-    elif scope == "CAMP":
-        target = list_get(list_id)
-        if target is None:
-            # The original's query is broken for undefined lists; P7 finds nothing (U24, D9).
-            return None
-        leads = leads.filter(list_id__in=lists_of_campaign(target.campaign_id))
-    if kind == "PHONE":
-        leads = leads.filter(phone_number=phone_number)
-    elif kind == "PHONE_ALT":
-        leads = leads.filter(Q(phone_number=phone_number) | Q(alt_phone__ci=phone_number))
-    elif kind == "TITLE_ALT":
-        leads = leads.filter(title__ci=title, alt_phone__ci=alt_phone)
-    else:
-        leads = leads.filter(
-            phone_number=phone_number, first_name__ci=first_name, last_name__ci=last_name
-        )
-    row = leads.order_by("lead_id").values_list("lead_id", "list_id", "phone_number").first()
-    if row is None:
-        return None
-    found_id, found_list, found_phone = row
-    matched = DuplicateMatch.PHONE if found_phone == phone_number else DuplicateMatch.ALT
-    return DuplicateHit(check=check, lead_id=found_id, list_id=found_list, matched=matched)
 
 
 # --- Supervisor screens ------------------------------------------------------------------------

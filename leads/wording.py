@@ -48,6 +48,7 @@ OPTION_LABELS = {
     "nanpa_prefix": "NANPA: area code and exchange must be in the NANPA table",
     "lookup_state": "Fill an empty state from the area code",
     "add_to_hopper": "Put new leads in the dialer hopper",
+    "hopper_local_call_time_check": "Only leads inside their call time now go to the hopper",
 }
 PHONE_PROBLEM_TEXT = {
     PhoneProblem.LENGTH: "Invalid phone number length (6 to 16 digits)",
@@ -134,7 +135,7 @@ def import_duplicate_text(
     return f"{check_code(check)}: lead {lead_id} in list {list_id}{shown}"
 
 
-# Counts of an import's rows by outcome (``importing.checks.Outcome`` values): on the
+# Counts of an import's rows by outcome (``pipeline.batch.Outcome`` values): on the
 # progress page, and shorter on the command line.
 IMPORT_OUTCOME_LABELS = {
     "added": "New leads",
@@ -186,5 +187,7 @@ def add_options_shown(options: AddOptions) -> list[tuple[str, str]]:
     if sources:
         shown.append(("Time zone", ", ".join(sources)))
     if options.hopper is not None:
-        shown.append(("Hopper", f"added, priority {options.hopper.priority}"))
+        hopper = options.hopper
+        checked = ", inside their call time only" if hopper.local_call_time_check else ""
+        shown.append(("Hopper", f"added, priority {hopper.priority}{checked}"))
     return shown

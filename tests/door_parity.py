@@ -27,11 +27,11 @@ from leadhub.db import config_cache
 from leads import wording
 from leads.api import formatting
 from leads.api.parser import lead_request_parse
-from leads.importing.checks import Outcome as ImportOutcome
 from leads.management.commands.import_leads import DNC_CHOICES, TZ_CHOICES
 from leads.models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from leads.outcomes import LeadRejected, Rejection
 from leads.phones import PhoneProblem
+from leads.pipeline.batch import Outcome as ImportOutcome
 from leads.services.request import AddOptions, DncMode, TimeZoneMethod
 from leads.tests.factories import (
     DEFAULT_PASSWORD,
@@ -369,6 +369,8 @@ def through_import(example: Example, folder: Path) -> Answer:
         args += ["--campaign-id", example.campaign_id]
     if options.hopper is not None:
         args += ["--add-to-hopper", f"--hopper-priority={options.hopper.priority}"]
+        if options.hopper.local_call_time_check:
+            args.append("--hopper-local-call-time-check")
     checks = options.phone_checks
     for flag, on in (
         ("--lookup-state", options.lookup_state),

@@ -5,11 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.models import WEEKDAYS, CallTime, Campaign, CampaignDnc, HopperEntry
-from campaigns.selectors import campaign_dnc_blocked, campaign_get
 from campaigns.tests.factories import (
     CallTimeFactory,
     CampaignDncFactory,
-    CampaignFactory,
     HopperEntryFactory,
 )
 from leads.tests.factories import LeadFactory
@@ -125,52 +123,3 @@ def test_campaign_dnc_number_is_unique_per_campaign():
     CampaignDncFactory(phone_number="7275550000")  # another campaign: fine
     with pytest.raises(IntegrityError), transaction.atomic():
         CampaignDnc.objects.create(campaign=dnc.campaign, phone_number="7275550000")
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("match_areacode", [False, True])
-def test_campaign_dnc_blocks_the_exact_number_in_that_campaign_only(match_areacode):
-    dnc = CampaignDncFactory(phone_number="7275550000")
-    other = CampaignFactory()
-    blocked = campaign_dnc_blocked
-    assert blocked(dnc.campaign_id, "7275550000", match_areacode=match_areacode)
-    assert not blocked(dnc.campaign_id, "7275550001", match_areacode=match_areacode)
-    assert not blocked(other.campaign_id, "7275550000", match_areacode=match_areacode)
-
-
-@pytest.mark.django_db
-def test_campaign_dnc_area_code_wildcard_blocks_only_with_match_areacode():
-    dnc = CampaignDncFactory(phone_number="727XXXXXXX")
-    assert campaign_dnc_blocked(dnc.campaign_id, "7275551234", match_areacode=True)
-    assert not campaign_dnc_blocked(dnc.campaign_id, "7275551234", match_areacode=False)
-    assert not campaign_dnc_blocked(dnc.campaign_id, "2125551234", match_areacode=True)
-
-
-@pytest.mark.django_db
-def test_campaign_dnc_with_use_other_campaign_dnc_checks_that_list_instead():
-    """Contract §3.10 step 2: the other campaign's list replaces the campaign's own."""
-    lender = CampaignDncFactory(phone_number="2125550000").campaign
-    borrower = CampaignFactory(use_other_campaign_dnc=lender)
-    CampaignDncFactory(campaign=borrower, phone_number="3105550000")
-    assert campaign_dnc_blocked(borrower.campaign_id, "2125550000", match_areacode=False)
-    assert not campaign_dnc_blocked(borrower.campaign_id, "3105550000", match_areacode=False)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("campaign_id", ["NOSUCH", ""])
-def test_campaign_dnc_for_an_unknown_or_empty_campaign_blocks_nothing(campaign_id):
-    """D14/D15: a missing or unknown campaign_id makes the check pass silently."""
-    CampaignDncFactory(phone_number="7275550000")
-    CampaignDncFactory(phone_number="727XXXXXXX")
-    assert not campaign_dnc_blocked(campaign_id, "7275550000", match_areacode=True)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("spelling", ["lower", "trailing space"])
-def test_campaign_ids_a_request_names_compare_without_case_or_trailing_spaces(spelling):
-    """D11: a lower-case campaign_id (or one with trailing spaces) still finds the campaign
-    and its DNC list, as the original's case-insensitive collation did."""
-    dnc = CampaignDncFactory(phone_number="7275550000", campaign__campaign_id="SALES1")
-    named = "sales1" if spelling == "lower" else "SALES1  "
-    assert campaign_get(named) == dnc.campaign
-    assert campaign_dnc_blocked(named, "7275550000", match_areacode=False)

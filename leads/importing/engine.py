@@ -2,7 +2,8 @@
 
 What callers (``jobs``, ``tasks``, the ``import_leads`` command) may rely on:
 
-* ``import_dry_run`` reads the whole file through ``checks.RowChecker`` and writes nothing but
+* ``import_dry_run`` reads the whole file through the pipeline's batch service
+  (``leads.pipeline.batch.LeadBatch``) and writes nothing but
   the job's progress and its ``dry_run`` tally.
 * ``import_run`` commits the file in batches. One batch is one transaction: its leads, hopper
   rows and duplicate-review rows, and the job's counts, ``last_committed_row`` and
@@ -38,18 +39,21 @@ from django.utils import timezone
 
 from leads.cells import FORMULA_START
 from leads.models import ImportJob
+from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
 
-from .checks import (
-    RowChecker,
-    RowResult,
-    empty_counts,
-    prefer_index_lookups,
-)
 from .encodings import EncodingRepairs
 from .options import ImportOptions
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 from .results import crash_test_stop, media_name, result_path, result_xlsx_write
-from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
+from .rows import RowCleaner, job_batch
+from .stores import (
+    Cancelled,
+    CopyStore,
+    InsertStore,
+    JobLost,
+    lookup_transaction,
+    prefer_index_lookups,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +106,13 @@ def import_dry_run(
     repairs = EncodingRepairs(keep=EXAMPLES_PER_REASON)
     done = 0
     try:
-        checker = RowChecker(job)
+        cleaner, checker = RowCleaner(job), job_batch(job)
         _, rows = job_rows(job, start_row=0, repairs=repairs)
         while batch := list(islice(rows, batch_rows)):
+            cleaned = cleaner.clean(batch)
             with lookup_transaction():
                 prefer_index_lookups()
-                results = checker.check_batch(batch, now=timezone.now())
+                results = checker.check(cleaned, now=timezone.now())
             for result in results:
                 counts[result.outcome] += 1
                 shown = examples.setdefault(f"{result.outcome}: {result.code}".rstrip(": "), [])
@@ -189,7 +194,7 @@ def import_run(
 
 
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
-    checker = RowChecker(job)
+    cleaner, checker = RowCleaner(job), job_batch(job)
     options = ImportOptions.from_json(job.options)
     path = result_path(job, "csv")
     if job.last_committed_row:
@@ -199,7 +204,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
                 "cannot go on safely. Start a new import of the rest of the file."
             )
         os.truncate(path, job.result_offset)
-        checker.first_lead_id = _restore(checker, path)
+        checker.first_lead_id = _restore(cleaner, checker, path)
     header, rows = job_rows(job, start_row=job.last_committed_row)
     result_file = _ResultCsv(path, job.result_offset, RESULT_HEADER + (header or []))
     ImportJob.objects.filter(pk=job.pk).update(result_csv=media_name(path))
@@ -215,7 +220,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
     )
     try:
         upcoming, unreadable = _read_batch(rows, batch_rows)
-        batch = checker.clean(upcoming)
+        batch = cleaner.clean(upcoming)
         while batch:
             rows_done += len(batch)
             results, committed = store.check_and_put(batch, now=timezone.now(), rows_done=rows_done)
@@ -227,7 +232,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
             crash_test_stop("batch-committed")
             # Read and cleaned while the store's thread has the batch stored (PostgreSQL).
             upcoming, unreadable = _read_batch(rows, batch_rows)
-            batch = checker.clean(upcoming)
+            batch = cleaner.clean(upcoming)
         _report(on_progress, store.finish())
     except Cancelled:
         job.refresh_from_db()
@@ -276,7 +281,7 @@ def _read_batch(rows: Iterator, size: int) -> tuple[list, UnreadableFile | None]
         return [], error
 
 
-def _restore(checker: RowChecker, path: Path) -> int | None:
+def _restore(cleaner: RowCleaner, checker: LeadBatch, path: Path) -> int | None:
     """Re-learn the in-file duplicate keys of the committed rows from the result CSV; return
     the lowest lead id the job inserted."""
     first: int | None = None
@@ -289,7 +294,7 @@ def _restore(checker: RowChecker, path: Path) -> int | None:
             lead_id = int(line[3])
             first = lead_id if first is None else min(first, lead_id)
             cells = [cell[1:] if cell[:1] == "'" else cell for cell in line[5:]]
-            checker.remember(checker.prepare(int(line[0]), cells))
+            checker.remember(checker.prepare(cleaner.clean_row(int(line[0]), cells)))
     return first
 
 

@@ -21,6 +21,9 @@ The stores per backend: PostgreSQL reserves lead ids with ``nextval`` and COPYs 
 connection of its own in a thread, so the database stores batch k while the caller checks
 batch k+1 (``CopyStore``). SQLite and MariaDB insert with one prepared statement over all
 rows (``InsertStore``). Both give the values of ``services.lead_build`` (``LeadRows``).
+
+The rules (the checks, the hopper rows) are the pipeline's batch service's
+(``leads.pipeline.batch.LeadBatch``); this module only locks, stores and counts.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -34,14 +37,11 @@ from campaigns.models import HopperEntry
 from leadhub.db import fastsql
 from leadhub.db.locks import dedupe_lock_batch
 from leads.models import DuplicateReview, ImportJob, Lead
-from leads.rules import (
-    fit_to_column,
-)
-from leads.selectors import list_get
+from leads.pipeline.batch import LeadBatch, Outcome, RowResult
+from leads.pipeline.duplicates_batch import Recheck
+from leads.pipeline.storage import LeadRows, copy_text
 from leads.services import LeadActor
 
-from .checks import Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
-from .lead_rows import LeadRows, copy_text
 from .options import ImportOptions
 
 Status = ImportJob.Status
@@ -71,7 +71,7 @@ class _Store:
         run_id: str,
         options: ImportOptions,
         result_file,
-        checker: RowChecker,
+        checker: LeadBatch,
         counts: dict[str, int],
     ) -> None:
         user = job.created_by.get_username() if job.created_by else ""
@@ -82,8 +82,6 @@ class _Store:
         self.checker = checker
         self.counts = counts
         self.mapped = set(job.mapping.values())
-        self.hopper = options.add.hopper is not None
-        self.priority = options.add.hopper.priority if options.add.hopper else 0
         self.review = options.review_duplicates
 
     def finish(self) -> list[int]:
@@ -106,11 +104,12 @@ class _Store:
             )
         return cancel
 
-    def _write(self, cursor, results, added, rows_done, insert) -> None:
+    def _write(self, cursor, results, added, rows_done, insert, now) -> None:
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
-        if self.hopper and still:
-            self._insert_objects(cursor, HopperEntry, self._hopper_entries(still))
+        # The one spot where a batch's new leads are stored: what follows a lead's insert
+        # (its hopper row) comes here, as after the insert in services.add.lead_add.
+        self._insert_objects(cursor, HopperEntry, self.checker.hopper_entries(still, now=now))
         if self.review and (reviews := self._reviews(results)):
             self._insert_objects(cursor, DuplicateReview, reviews)
         for result in results:
@@ -128,29 +127,6 @@ class _Store:
     def _insert_objects(self, cursor, model, objects: list) -> None:
         if objects:
             fastsql.rows_insert(cursor, model, *fastsql.instances_as_rows(objects))
-
-    def _hopper_entries(self, added: list[RowResult]) -> list[HopperEntry]:
-        # hopper_add_lead's row, for the whole batch in one statement.
-        entries = []
-        for r in added:
-            target = list_get(r.list_id)
-            entries.append(
-                HopperEntry(
-                    lead_id=r.lead_id,
-                    campaign_id=(target.campaign_id or "") if target is not None else "",
-                    list_id=r.list_id,
-                    status="READY",
-                    user="",
-                    priority=self.priority,
-                    gmt_offset_now=r.gmt,
-                    state=fit_to_column("state", r.state)[0],
-                    source="P",
-                    vendor_lead_code=fit_to_column(
-                        "vendor_lead_code", r.values.get("vendor_lead_code", "")
-                    )[0],
-                )
-            )
-        return entries
 
     def _reviews(self, results: list[RowResult]) -> list[DuplicateReview]:
         new_ids = {r.number: r.lead_id for r in results if r.outcome is Outcome.ADDED}
@@ -208,7 +184,7 @@ class InsertStore(_Store):
                 dedupe_lock_batch(self.checker.lock_keys(cleaned), cursor=cursor)
                 results = self.checker.check(cleaned, now=now)
                 added = [r for r in results if r.outcome is Outcome.ADDED]
-                self._write(cursor, results, added, rows_done, insert)
+                self._write(cursor, results, added, rows_done, insert, now)
         if cancelled:
             raise Cancelled
         return results, [len(results)]
@@ -257,7 +233,7 @@ class CopyStore(_Store):
         def insert(cursor, still: list[RowResult]) -> None:
             fastsql.rows_copy(cursor, Lead, rows.columns, [lines[r.number] for r in still])
 
-        work = (results, added, keys, rechecks, rows_done, insert)
+        work = (results, added, keys, rechecks, rows_done, insert, now)
         if self.pool is None:
             with transaction.atomic(), connection.cursor() as cursor:
                 cancelled = self._store(cursor, *work)
@@ -292,7 +268,7 @@ class CopyStore(_Store):
         added = [r for r in results if r.outcome is Outcome.ADDED]
         return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
 
-    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert) -> bool:
+    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert, now) -> bool:
         """One batch's transaction for rows checked before it (see the module docstring);
         True when it found a cancel request. ``insert(cursor, still_added)`` stores the
         leads and sets their ids."""
@@ -302,7 +278,7 @@ class CopyStore(_Store):
             dedupe_lock_batch(keys, cursor=cursor)
         if rechecks:
             self._recheck(cursor, added, rechecks)
-        self._write(cursor, results, added, rows_done, insert)
+        self._write(cursor, results, added, rows_done, insert, now)
         return False
 
     def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
@@ -331,3 +307,15 @@ def lookup_transaction():
     """The transaction a batch's lookups run in: PostgreSQL's SET LOCAL needs one. Elsewhere
     none is needed, and SQLite's would hold the write lock while the checks read."""
     return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+
+
+def prefer_index_lookups() -> None:
+    """Make the rest of the current transaction look rows up by index (PostgreSQL).
+
+    A batch asks for thousands of phones at once; without fresh statistics (a table that an
+    import is filling) the planner prices those index probes above a full scan of the leads
+    table and scans it once per batch: the import would slow down as the table grows.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            fastsql.index_scans_prefer(cursor)

@@ -1,10 +1,11 @@
 """The lead pipeline: the services every door (legacy API, admin, review queue, importer)
 calls. ``request`` holds its typed input, ``add`` the add, ``update`` the edit of a lead,
-``review`` what the review queue keeps, ``build`` the Lead row shared by them all."""
+``review`` what the review queue keeps. The rules they share, each with a single and a batch
+form, are in ``leads.pipeline`` (``lead_build``, the stored row, in ``pipeline.storage``)."""
 
+from ..pipeline.storage import custom_value_clean, lead_build
 from .actor import LeadActor
 from .add import lead_add
-from .build import custom_value_clean, lead_build
 from .request import LeadRequest
 from .review import duplicate_review_add
 from .update import (

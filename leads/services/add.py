@@ -1,32 +1,35 @@
-"""Adding one lead: the checks of the legacy contract in its order, then the insert."""
+"""Adding one lead: the checks of the legacy contract in its order, then the insert. Each check
+is a rule's single form (``leads.pipeline``); the importer runs the same rules' batch forms."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
 from callbacks.services import callback_create
-from campaigns.selectors import campaign_dnc_blocked
 from leadhub.db import fastsql
-from leadhub.db.locks import dedupe_lock, lead_lock_keys
 
 from ..models import DuplicateReview, Lead
 from ..outcomes import (
     CallbackOutcome,
     CallbackResult,
     CustomFieldsResult,
-    DuplicateHit,
     LeadAddOutcome,
     LeadRejected,
     Rejection,
 )
-from ..phones import phone_problem
-from ..rules import DEFAULT_LIST_ID, clamp_int
-from ..selectors import dnc_number_blocked, lead_find_duplicate, list_get
-from ..timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
+from ..pipeline.custom_fields import custom_fields
+from ..pipeline.dnc import campaign_dnc_blocked, dnc_number_blocked
+from ..pipeline.duplicates import Candidate, duplicate_find
+from ..pipeline.hopper import hopper_add
+from ..pipeline.lists import list_for_lead
+from ..pipeline.phone_checks import checks_in_force, phone_check
+from ..pipeline.storage import lead_build
+from ..pipeline.time_zone import lookup_state
+from ..selectors import list_get
+from ..timezones import lead_gmt_offset
 from .actor import LeadActor
-from .build import lead_build
-from .parts import add_alt_phones, add_to_hopper, callback_check, custom_fields
-from .request import DncMode, DuplicatePolicy, LeadRequest
+from .parts import add_alt_phones, callback_check
+from .request import DncMode, LeadRequest
 from .review import duplicate_review_add, review_incoming
 
 
@@ -50,42 +53,24 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
     list_text = request.list_id
     outcome = LeadAddOutcome(phone_number=phone, list_text=list_text)
 
-    # List permission and existence use the list id as sent: defaults come later (L08, L16).
-    if actor.allowed_list_ids is not None and list_text not in actor.allowed_list_ids:
-        return _rejected(outcome, Rejection.NOT_ALLOWED_LIST)
-    if options.list_exists_check and (
-        not list_text or list_get(clamp_int(list_text, default=0)) is None
-    ):
-        return _rejected(outcome, Rejection.NOT_DEFINED_LIST)
-
+    list_id = list_for_lead(
+        list_text, allowed=actor.allowed_list_ids, exists_check=options.list_exists_check
+    )
+    if type(list_id) is Rejection:
+        return _rejected(outcome, list_id)
     if len(list_text) < 3:
-        list_text = str(DEFAULT_LIST_ID)
-    outcome.list_text = list_text
-    list_id = clamp_int(list_text, default=DEFAULT_LIST_ID)
+        outcome.list_text = str(list_id)
     phone_code = fields.phone_code or "1"
 
-    checks = options.phone_checks
-    nanpa_check = checks.nanpa_prefix
-    tz_method = options.time_zone
-    if nanpa_check or tz_method.nanpa:
-        rows = nanpa_prefix_count()
-        if rows < NANPA_MIN_ROWS:
-            outcome.nanpa_rows_when_disabled = rows
-            nanpa_check = False
-            tz_method = tz_method.when_nanpa_unloaded()
-
-    problem = phone_problem(
-        phone_number=phone,
-        usacan_prefix_check=checks.usacan_prefix,
-        usacan_areacode_check=checks.usacan_areacode,
-        nanpa_ac_prefix_check=nanpa_check,
-    )
+    in_force = checks_in_force(options.phone_checks, options.time_zone)
+    outcome.nanpa_rows_when_disabled = in_force.nanpa_rows_when_disabled
+    problem = phone_check(phone, in_force.phone_checks)
     if problem is not None:
         return _rejected(outcome, Rejection.INVALID_PHONE, phone_problem=problem)
 
-    state = fields.state
-    if options.lookup_state and not state:
-        state = phone_code_state(phone_code=phone_code, areacode=phone[:3])
+    state = lookup_state(
+        wanted=options.lookup_state, state=fields.state, phone_code=phone_code, phone=phone
+    )
 
     if (mode := options.dnc) is not DncMode.OFF and dnc_number_blocked(
         phone, match_areacode=mode is DncMode.AREACODE
@@ -98,7 +83,10 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
 
     policy = options.duplicates
     if policy.checks:
-        hit = _find_duplicate(request, policy, list_id=list_id, now=now)
+        candidate = Candidate(
+            phone, list_id, fields.title, fields.alt_phone, fields.first_name, fields.last_name
+        )
+        hit = duplicate_find(policy, candidate, now=now)
         if hit is not None:
             target = list_get(list_id)
             if actor.door == Lead.Door.API and target is not None and target.review_api_duplicates:
@@ -117,7 +105,7 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         state=state,
         postal_code=fields.postal_code,
         owner=fields.owner,
-        tz_method=tz_method,
+        tz_method=in_force.time_zone,
         now=now,
     )
     entry_list_id = request.entry_list_id
@@ -143,6 +131,8 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         custom_values=custom.values if stored_custom else None,
     )
     fastsql.lead_insert(lead)
+    # What follows a new lead's insert (alt phones, hopper row, callback) comes after this
+    # line, as after the insert of a batch in importing.stores._Store._write.
     outcome.lead_id = lead.lead_id
     outcome.list_id = list_id
     outcome.gmt = gmt
@@ -152,7 +142,7 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         outcome.alt_phones = add_alt_phones(lead, request.alt_phones)
     outcome.custom_fields = custom
     if options.hopper is not None:
-        outcome.hopper = add_to_hopper(options.hopper, lead, now)
+        outcome.hopper = hopper_add(options.hopper, lead, now)
     if plan is not None:
         callback_create(plan=plan, lead_id=lead.lead_id, list_id=list_id, now=now)
         outcome.callback = CallbackOutcome(
@@ -172,26 +162,3 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
 def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:
     outcome.rejected = LeadRejected(reason=reason, **details)
     return outcome
-
-
-def _find_duplicate(
-    request: LeadRequest, policy: DuplicatePolicy, *, list_id: int, now: datetime
-) -> DuplicateHit | None:
-    fields = request.fields
-    phone = fields.phone_number
-    dedupe_lock(lead_lock_keys(policy, phone=phone, alt_phone=fields.alt_phone, title=fields.title))
-    since = now - timedelta(days=policy.days) if policy.days else None
-    for check in policy.checks:
-        hit = lead_find_duplicate(
-            check,
-            phone_number=phone,
-            list_id=list_id,
-            title=fields.title,
-            alt_phone=fields.alt_phone,
-            first_name=fields.first_name,
-            last_name=fields.last_name,
-            since=since,
-        )
-        if hit is not None:
-            return hit
-    return None

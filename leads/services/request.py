@@ -45,7 +45,7 @@ class DuplicatePolicy:
     """Which duplicate checks run (in ``DuplicateCheck`` order, the first hit wins), over how
     many days of entry_date (None: all time), counting only existing leads in ``statuses``
     (empty: every status). The legacy API cannot ask for statuses; only the importer's
-    batch checks read them so far (``importing.checks``)."""
+    batch checks read them so far (``pipeline.duplicates``)."""
 
     checks: tuple[DuplicateCheck, ...] = ()
     days: int | None = None

@@ -11,6 +11,7 @@ from leadhub.db.locks import dedupe_lock, phone_lock_key
 from ..models import Lead, LeadList
 from ..outcomes import LeadRejected, Rejection
 from ..phones import phone_problem
+from ..pipeline.storage import custom_value_clean
 from ..rules import (
     LEAD_TEXT_FIELDS,
     RANK_MAX,
@@ -21,7 +22,6 @@ from ..rules import (
 )
 from ..selectors import lead_find_list_duplicate, system_settings_get
 from ..timezones import PHONE_CODE_ONLY, lead_gmt_offset
-from .build import custom_value_clean
 
 # Lead columns a supervisor may change besides list, date of birth, rank and custom values.
 LEAD_EDITABLE_TEXT_FIELDS = (*LEAD_TEXT_FIELDS, "status")

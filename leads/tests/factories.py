@@ -290,6 +290,7 @@ def import_options(
     campaign_dnc: DncMode = DncMode.OFF,
     campaign_id: str = "",
     hopper_priority: int | None = None,
+    hopper_local_call_time_check: bool = False,
     phone_checks: PhoneChecks = NO_PHONE_CHECKS,
     lookup_state: bool = False,
     time_zone: TimeZoneMethod = PHONE_CODE_ONLY,
@@ -298,7 +299,13 @@ def import_options(
 ) -> ImportOptions:
     """Typed import options, briefly: ``import_options(DuplicateCheck.LIST, dnc=...)``;
     ``hopper_priority`` None means the hopper is not asked for."""
-    hopper = None if hopper_priority is None else HopperRequest(priority=hopper_priority)
+    hopper = (
+        None
+        if hopper_priority is None
+        else HopperRequest(
+            priority=hopper_priority, local_call_time_check=hopper_local_call_time_check
+        )
+    )
     return ImportOptions(
         add=AddOptions(
             phone_checks=phone_checks,

@@ -13,16 +13,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaigns.models import HopperEntry
-from campaigns.tests.factories import CampaignDncFactory, CampaignFactory
-from leads.importing import checks, engine, jobs, lead_rows
-from leads.importing.checks import RowChecker, RowResult
+from campaigns.tests.factories import (
+    CallTimeFactory,
+    CampaignDncFactory,
+    CampaignFactory,
+    StateCallTimeFactory,
+)
+from leads.importing import engine, jobs
+from leads.importing.rows import RowCleaner, job_batch
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.outcomes import DuplicateCheck
+from leads.pipeline import storage
+from leads.pipeline.batch import LeadBatch, RowResult
 from leads.rules import (
+    DIGITS_ONLY_FIELDS,
     FIELD_RULES,
     LEAD_TEXT_FIELDS,
     clamp_int,
     clean_value,
+    file_value_cleaner,
     parse_date_of_birth,
 )
 from leads.services import LeadActor, lead_build
@@ -38,6 +47,17 @@ from leads.tests.factories import (
 )
 from leads.timezones import PHONE_CODE_ONLY, GmtOffset, lead_gmt_offset
 from leads.wording import CHECK_BY_CODE
+
+
+class JobChecker:
+    """A job's rows cleaned and checked as the import does, a batch at a time."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.cleaner, self.batch = RowCleaner(job), job_batch(job)
+
+    def check_batch(self, rows: list[tuple[int, list[str]]], *, now: datetime) -> list[RowResult]:
+        return self.batch.check(self.cleaner.clean(rows), now=now)
+
 
 HEADER = ["Phone", "First Name", "Last Name", "Title", "Alt Phone", "State", "Zip"]
 
@@ -421,7 +441,7 @@ def test_remembered_time_zones_follow_a_daylight_saving_switch(tmp_path, target)
     past a switch to daylight saving time gives the later rows the new offset."""
     PhoneCodeFactory(areacode="727", state="FL")
     job = make_job(tmp_path, [row("7275550001")], list_id=target.list_id)
-    checker = RowChecker(job)
+    checker = JobChecker(job)
     before = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 01:30 EST
     after = before + timedelta(hours=1)  # 03:30 EDT
 
@@ -474,6 +494,31 @@ def test_custom_fields_and_the_hopper(tmp_path, target):
     assert job.counts["added"] == 1
 
 
+@pytest.mark.parametrize("checked", [False, True])
+def test_the_hoppers_local_call_time_check_keeps_leads_outside_their_call_time_out(
+    tmp_path, db, checked
+):
+    """The import applies the API's hopper rule (``pipeline.hopper``): with the local call
+    time check, a lead whose state's call time is closed now gets no hopper row (it is still
+    added); without it, every added lead gets one."""
+    closed_in_ny = StateCallTimeFactory(state="NY", default_start=0, default_stop=0)
+    always = CallTimeFactory(default_start=0, default_stop=2400, state_rules=[closed_in_ny])
+    target = LeadListFactory(list_id=5001, campaign=CampaignFactory(local_call_time=always))
+    rows = [row("7275550001", state="FL"), row("2125550002", state="NY")]
+    job = run(
+        make_job(
+            tmp_path,
+            rows,
+            list_id=target.list_id,
+            options=import_options(hopper_priority=3, hopper_local_call_time_check=checked),
+        )
+    )
+
+    assert job.counts["added"] == 2
+    in_hopper = set(HopperEntry.objects.values_list("lead__phone_number", flat=True))
+    assert in_hopper == ({"7275550001"} if checked else {"7275550001", "2125550002"})
+
+
 def test_custom_field_defaults_are_stored_when_no_custom_column_is_mapped(tmp_path, target):
     """As the API with custom_fields=Y and manual entry do (D15): found by test_door_parity."""
     target.keeps_custom_fields = True
@@ -521,7 +566,7 @@ def test_copy_lines_have_the_values_lead_build_gives():
     for custom in (None, {"plan": 'say "hi" \\ bye'}):
         result = RowResult(1, [], values=values, list_id=5001, phone_code="44", state="Florida")
         result.gmt, result.custom, result.lead_id = Decimal("-4.00"), custom, 77
-        builder = lead_rows.LeadRows(mapped=set(values), actor=actor, now=now, copy=True)
+        builder = storage.LeadRows(mapped=set(values), actor=actor, now=now, copy=True)
         lead, _ = _lead_build(
             values,
             list_id=5001,
@@ -537,7 +582,7 @@ def test_copy_lines_have_the_values_lead_build_gives():
         lead.lead_id, lead.modify_date = 77, now
         expected = [getattr(lead, f.attname) for f in Lead._meta.concrete_fields]
         line = builder.line(result).rstrip("\n")
-        assert line.split("\t") == [lead_rows.copy_text(v) for v in expected]
+        assert line.split("\t") == [storage.copy_text(v) for v in expected]
 
 
 def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
@@ -552,7 +597,7 @@ def test_imported_leads_are_stored_as_lead_build_makes_them(tmp_path, target):
     job = run(make_job(tmp_path, [cells], list_id=target.list_id, header=header, mapping=mapping))
     stored = Lead.objects.get(door="upload")
 
-    checker = RowChecker(job)
+    checker = JobChecker(job)
     result = checker.check_batch([(2, cells)], now=stored.entry_date)[0]
     expected, _ = _lead_build(
         result.values,
@@ -600,7 +645,7 @@ def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
         list_id=target.list_id,
         options=import_options(CHECK_BY_CODE[check], review_duplicates=True),
     )
-    check_batch = RowChecker.check
+    check_batch = LeadBatch.check
     racing = {}
 
     def check_then_race(self, batch, *, now):
@@ -612,7 +657,7 @@ def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
             )
         return results
 
-    monkeypatch.setattr(RowChecker, "check", check_then_race)
+    monkeypatch.setattr(LeadBatch, "check", check_then_race)
     job = run(job, batch_rows=2)
 
     lead = racing["lead"]
@@ -786,7 +831,7 @@ def test_queries_per_batch_do_not_grow_with_rows(
         ),
     )
     job = jobs.import_job_start_import(job=job, background=False)
-    RowChecker(job)  # warm the configuration caches, as a running worker has them
+    RowCleaner(job), job_batch(job)  # warm the configuration caches, as a worker has them
     # PostgreSQL: SET LOCAL in a savepoint, the dedupe lock and SET LOCAL in the store;
     # reserve the ids, COPY the leads and the hopper rows. SQLite (its write lock is the
     # dedupe lock): reserve the ids, insert the leads, insert the hopper rows. MariaDB: the
@@ -802,8 +847,8 @@ def test_queries_per_batch_do_not_grow_with_rows(
 @given(text=st.text(max_size=40), non_latin=st.booleans())
 def test_field_cleaners_give_what_clean_value_gives(text, non_latin):
     for name in FIELD_RULES:
-        cleaned = checks._cleaner(name, non_latin)(text)
-        if name in checks.DIGIT_FIELDS:
+        cleaned = file_value_cleaner(name, non_latin=non_latin)(text)
+        if name in DIGITS_ONLY_FIELDS:
             assert cleaned == "".join(ch for ch in text if ch in "0123456789")
         else:
             assert cleaned == clean_value(name, text, non_latin=non_latin)

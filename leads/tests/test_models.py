@@ -13,7 +13,7 @@ from leads.models import (
     SystemSettings,
     UserGroup,
 )
-from leads.selectors import dnc_number_blocked
+from leads.pipeline.dnc import dnc_number_blocked
 from leads.tests.factories import (
     ApiUserFactory,
     CustomFieldDefinitionFactory,

@@ -17,13 +17,13 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from leads.importing import engine, jobs
-from leads.importing.checks import Outcome
 from leads.importing.mapping import normalise_header, standard_layout_map
 from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.management.progress import Progress
 from leads.models import ImportJob
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck
+from leads.pipeline.batch import Outcome
 from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN
 from leads.services.request import (
     AddOptions,
@@ -78,6 +78,7 @@ class Command(BaseCommand):
         for flag in (
             "lookup-state",
             "add-to-hopper",
+            "hopper-local-call-time-check",
             "usacan-prefix-check",
             "usacan-areacode-check",
             "nanpa-check",
@@ -235,7 +236,10 @@ def _import_options(options: dict) -> ImportOptions:
     """The command line's options as the importer's typed options."""
     check = options["duplicate_check"]
     statuses = frozenset(s.strip().upper() for s in options["statuses"].split(",")) - {""}
-    hopper = HopperRequest(priority=options["hopper_priority"])
+    hopper = HopperRequest(
+        priority=options["hopper_priority"],
+        local_call_time_check=options["hopper_local_call_time_check"],
+    )
     return ImportOptions(
         add=AddOptions(
             phone_checks=PhoneChecks(

@@ -4,7 +4,7 @@ Hypothesis makes a row (valid and invalid phones: lengths, exchanges, area codes
 add_lead options in the API's words (``api.parser``'s tokens: one of the 12 duplicate checks,
 as the importer and the form offer one, with and without day windows; system and campaign DNC,
 exact and AREACODE; prefix, area code and NANPA checks; lookup_state; time-zone methods; hopper
-with a priority; custom values; values the filters clean) and the state it meets (leads that do
+with a priority and the local call time check; custom values; values the filters clean) and the state it meets (leads that do
 or do not collide, in the same list, the same campaign or elsewhere, of several ages; DNC rows,
 exact and wildcard, of the list's campaign, of the campaign whose DNC list it borrows or of
 another; NANPA data or none; custom fields on or off; Latin-only filters or not).
@@ -21,7 +21,7 @@ A door that cannot express an example is left out of that example, never compare
 loosely; ``door_limits`` says why for each case, and hypothesis' statistics count them. Each
 example is made for the API and one other door, within what that door can express. Options
 only the API has are not generated, since no second door could be compared:
-hopper_local_call_time_check, two duplicate checks together and two time-zone sources (neither
+two duplicate checks together and two time-zone sources (neither
 the importer nor the form offers them), multi_alt_phones,
 callbacks, entry_list_id, remove_from_hopper and list_exists_check.
 The API is the reference: it passes the contract's cases.
@@ -195,8 +195,8 @@ def examples(draw) -> Example:
         if manual
         else draw(st.sampled_from(["", "POSTAL", "TZCODE", "NANPA", "tzcode"])),
         "hopper_priority": "" if manual else draw(st.sampled_from(["", "5", "-120"])),
-        # Neither the importer nor the form has it: see door_limits.
-        "hopper_local_call_time_check": "",
+        # The form has no such option: see door_limits.
+        "hopper_local_call_time_check": "" if manual else draw(rare_flag),
     }
     if manual:
         campaign_id = CAMPAIGN_OF[list_id]
@@ -258,8 +258,6 @@ def door_limits(example: Example) -> dict[str, list[str]]:
         "CAMPC",
     ):
         importer.append("refuses a campaign DNC check without a known campaign; the API passes")
-    if typed.hopper is not None and typed.hopper.local_call_time_check:
-        importer.append("has no hopper local call time check")
     if example.custom and example.list_id != LIST_CUSTOM:
         importer.append("cannot map a column to a label its list does not define")
     if importer:

@@ -28,7 +28,7 @@ KEPT_FOR = timedelta(hours=24)
 # between the claim and the answer): the key may be used again.
 ABANDONED_AFTER = timedelta(minutes=10)
 # The draft's value is a Structured Field string ("..."); a bare token is accepted too.
-_VALUE = re.compile(r'^"([\x20-\x21\x23-\x5b\x5d-\x7e]{1,255})"$|^([\x21-\x7e]{1,255})$')
+_VALUE = re.compile(r'^"([\x20-\x21\x23-\x5b\x5d-\x7e]{1,255})"$|^([\x21\x23-\x7e]{1,255})$')
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 

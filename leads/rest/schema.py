@@ -106,41 +106,43 @@ ADD_EXAMPLES = [
 ]
 
 
-def _problem(description: str) -> OpenApiResponse:
+def problem_answer(description: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=description)
 
 
 def _common_problems() -> dict:
     return {
-        400: _problem("validation-error, malformed-request, idempotency-key-invalid"),
-        401: _problem("not-authenticated, invalid-api-key"),
-        403: _problem("user-not-permitted, function-not-allowed, ip-blocked, user-group-missing"),
-        429: _problem("throttled"),
+        400: problem_answer("validation-error, malformed-request, idempotency-key-invalid"),
+        401: problem_answer("not-authenticated, invalid-api-key"),
+        403: problem_answer(
+            "user-not-permitted, function-not-allowed, ip-blocked, user-group-missing"
+        ),
+        429: problem_answer("throttled"),
     }
 
 
 def read_problems(*, not_found: bool = False) -> dict:
     answers = _common_problems()
     if not_found:
-        answers[404] = _problem("not-found")
+        answers[404] = problem_answer("not-found")
     return answers
 
 
 def write_problems() -> dict:
     answers = _common_problems()
-    answers[409] = _problem("idempotency-key-in-flight")
-    answers[415] = _problem("unsupported-media-type")
-    answers[422] = _problem("idempotency-key-reused")
+    answers[409] = problem_answer("idempotency-key-in-flight")
+    answers[415] = problem_answer("unsupported-media-type")
+    answers[422] = problem_answer("idempotency-key-reused")
     return answers
 
 
 def add_responses() -> dict:
     answers = write_problems()
-    answers[403] = _problem(
+    answers[403] = problem_answer(
         "list-not-allowed, user-not-permitted, function-not-allowed, ip-blocked, user-group-missing"
     )
-    answers[409] = _problem("duplicate, idempotency-key-in-flight")
-    answers[422] = _problem(
+    answers[409] = problem_answer("duplicate, idempotency-key-in-flight")
+    answers[422] = problem_answer(
         "invalid-phone, dnc, campaign-dnc, list-not-defined, idempotency-key-reused"
     )
     return {

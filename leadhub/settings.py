@@ -6,6 +6,7 @@ working development setup on SQLite under ``var/``.
 
 import ipaddress
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -225,6 +229,32 @@ TASKS = {
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The JSON door (/api/v1/): requests per API key, unless the key sets its own rate. Counted
+# in the default cache (per process with the default memory cache: a shared cache such as
+# Redis makes the limit hold across workers).
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "6000/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_KEY_RATE):
+    raise ImproperlyConfigured('API_KEY_RATE must look like "6000/min"')
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LeadHub API",
+    "DESCRIPTION": "The JSON door of LeadHub: leads, lists, campaigns, DNC and imports. "
+    "Refusals are RFC 9457 problem documents.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DncModeEnum": "leads.services.request.DncMode",
+        "DuplicateCheckEnum": "leads.outcomes.DuplicateCheck",
+    },
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

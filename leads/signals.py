@@ -8,6 +8,7 @@ from campaigns.models import CallTime, Campaign, StateCallTime
 from leadhub.db import config_cache
 
 from .models import (
+    ApiKey,
     ApiUserProfile,
     CustomFieldDefinition,
     IpList,
@@ -30,6 +31,7 @@ CACHED_MODELS = (
     IpList,
     IpListEntry,
     ApiUserProfile,
+    ApiKey,
     get_user_model(),
     # Reference rows cached by leads.timezones (postal codes are queried, not cached).
     PhoneCode,

@@ -14,7 +14,7 @@ from ..models import (
 )
 
 # The supervisors' screens, each in its own module (they register their admins).
-from . import dnc, leads, lists, review  # noqa: F401
+from . import api_keys, dnc, leads, lists, review  # noqa: F401
 from .filters import ApiFunctionFilter, ApiResultFilter
 
 

@@ -9,6 +9,7 @@ from .access import (
     SystemSettings,
     UserGroup,
 )
+from .api_keys import ApiKey, IdempotencyRecord
 from .exports import ExportJob
 from .imports import DuplicateReview, ImportJob, ImportTemplate
 from .lead import AltPhone, DedupeLock, DncNumber, Lead
@@ -17,6 +18,7 @@ from .reference import NanpaPrefix, PhoneCode, PostalCode
 
 __all__ = [
     "AltPhone",
+    "ApiKey",
     "ApiLogEntry",
     "ApiUserProfile",
     "CustomFieldDefinition",
@@ -24,6 +26,7 @@ __all__ = [
     "DncNumber",
     "DuplicateReview",
     "ExportJob",
+    "IdempotencyRecord",
     "ImportJob",
     "ImportTemplate",
     "IpList",

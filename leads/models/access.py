@@ -120,6 +120,16 @@ class ApiUserProfile(models.Model):
         text = self.api_allowed_functions
         return ALL_FUNCTIONS in text or f" {function} " in text
 
+    def may_add_leads(self) -> bool:
+        """What adding a lead asks of an API user beyond the login (both API doors): an
+        active user with API access, modify_leads 1-4 and user level 8 or more."""
+        return (
+            self.user.is_active
+            and self.api_access
+            and 1 <= self.modify_leads <= 4
+            and self.user_level >= 8
+        )
+
 
 class LoginFailureMinute(models.Model):
     """Failed API logins from one client address within one minute (D7's per-address limit).

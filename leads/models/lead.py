@@ -24,6 +24,7 @@ class Lead(models.Model):
         API = "api", "API"
         UPLOAD = "upload", "Upload"
         MANUAL = "manual", "Manual entry"
+        REST = "rest", "JSON API"
 
     lead_id = models.BigAutoField(primary_key=True)
     entry_date = models.DateTimeField(db_index=True)

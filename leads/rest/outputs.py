@@ -1,0 +1,157 @@
+"""What the JSON door answers: stored leads, the pipeline's outcome, lists, campaigns."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from campaigns.models import Campaign
+
+from ..models import AltPhone, Lead, LeadList
+from ..outcomes import CallbackResult, CustomFieldsResult, DuplicateCheck, DuplicateMatch
+from ..phones import PhoneProblem
+from .serializers import EnumValueField
+
+
+class AltPhoneOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AltPhone
+        fields = ["alt_phone_count", "phone_code", "phone_number", "alt_phone_note", "active"]
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A stored lead, every column as stored."""
+
+    list_id = serializers.IntegerField(help_text="The lead's list.")
+    custom_fields = serializers.JSONField(
+        source="custom_values",
+        allow_null=True,
+        help_text="Custom field values by label; null when none were stored.",
+    )
+
+    class Meta:
+        model = Lead
+        exclude = ["list", "custom_values"]
+
+
+class LeadDetailSerializer(LeadSerializer):
+    alt_phones = AltPhoneOutSerializer(many=True, help_text="The lead's further numbers.")
+
+
+class AltPhonesOutcomeSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Alt phones stored.")
+
+
+class CustomFieldsOutcomeSerializer(serializers.Serializer):
+    result = EnumValueField(
+        CustomFieldsResult,
+        help_text="added; disabled (custom fields are off system-wide); no_storage; "
+        "no_fields (the list has none).",
+    )
+    values = serializers.DictField(
+        child=serializers.CharField(), help_text="The values stored, by label."
+    )
+    entry_list_changed = serializers.IntegerField(
+        help_text="1 when storing them set entry_list_id to the list."
+    )
+
+
+class HopperOutcomeSerializer(serializers.Serializer):
+    added = serializers.BooleanField(help_text="Whether the lead went into the hopper.")
+    hopper_id = serializers.IntegerField(allow_null=True, help_text="The hopper row.")
+
+
+class CallbackOutcomeSerializer(serializers.Serializer):
+    result = EnumValueField(CallbackResult, help_text="Scheduled, or why not.")
+    campaign_id = serializers.CharField(help_text="The callback's campaign.")
+    callback_user = serializers.CharField(help_text="Its agent for a user-only callback.")
+    recipient = serializers.CharField(help_text="ANYONE or USERONLY.")
+    time_text = serializers.CharField(help_text="The callback time.")
+    status = serializers.CharField(help_text="The callback's status.")
+
+
+@extend_schema_field({"type": "number", "nullable": True})
+class GmtField(serializers.Field):
+    def to_representation(self, value):
+        return None if value is None or value.hours is None else float(value.hours)
+
+
+class OutcomeSerializer(serializers.Serializer):
+    """What the pipeline did with the lead."""
+
+    added = serializers.BooleanField(
+        help_text="Whether the lead was (or, in a dry run, would be) added."
+    )
+    lead_id = serializers.IntegerField(
+        allow_null=True, help_text="The new lead's id (null when refused or in a dry run)."
+    )
+    list_id = serializers.IntegerField(allow_null=True, help_text="The list it went to.")
+    phone_number = serializers.CharField(help_text="The phone number as checked.")
+    gmt_offset = GmtField(
+        source="gmt", allow_null=True, help_text="Its UTC offset now, in hours (null: unknown)."
+    )
+    state = serializers.CharField(help_text="The state stored (may come from the area code).")
+    truncated_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="Fields cut to their column's width."
+    )
+    nanpa_rows_when_disabled = serializers.IntegerField(
+        allow_null=True,
+        help_text="Set when a NANPA option was ignored because the NANPA table holds only "
+        "this many rows.",
+    )
+    alt_phones = AltPhonesOutcomeSerializer(allow_null=True)
+    custom_fields = CustomFieldsOutcomeSerializer(allow_null=True)
+    hopper = HopperOutcomeSerializer(allow_null=True)
+    callback = CallbackOutcomeSerializer(allow_null=True)
+
+
+class LeadAddedSerializer(serializers.Serializer):
+    """The answer to an added lead."""
+
+    dry_run = serializers.BooleanField(help_text="True when nothing was written.")
+    lead = LeadSerializer(allow_null=True, help_text="The stored lead (null in a dry run).")
+    outcome = OutcomeSerializer()
+
+
+class DuplicateSerializer(serializers.Serializer):
+    lead_id = serializers.IntegerField(help_text="The existing lead.")
+    list_id = serializers.IntegerField(help_text="Its list.")
+    check = EnumValueField(DuplicateCheck, help_text="The check that found it.")
+    check_code = serializers.CharField(help_text="The check's short name, e.g. DUPLIST.")
+    matched = EnumValueField(DuplicateMatch, help_text="Which of its numbers matched.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An RFC 9457 problem document (application/problem+json)."""
+
+    type = serializers.CharField(help_text="The reason's stable URI; branch on this.")
+    title = serializers.CharField(help_text="The reason in a few words.")
+    status = serializers.IntegerField(help_text="The HTTP status.")
+    detail = serializers.CharField(help_text="This occurrence, for people.")
+    reason = serializers.CharField(
+        required=False, help_text="A refused lead: the pipeline's rejection."
+    )
+    phone_problem = EnumValueField(
+        PhoneProblem, required=False, help_text="invalid-phone: which check failed."
+    )
+    duplicate = DuplicateSerializer(required=False, help_text="duplicate: the existing lead.")
+    errors = serializers.DictField(required=False, help_text="validation-error: messages by field.")
+    function = serializers.CharField(
+        required=False, help_text="function-not-allowed: the legacy function name."
+    )
+    dry_run = serializers.BooleanField(required=False, help_text="A refusal in a dry run.")
+    earlier_item = serializers.IntegerField(
+        required=False, help_text="Batch: the earlier item this lead duplicates."
+    )
+
+
+class LeadListSerializer(serializers.ModelSerializer):
+    lead_count = serializers.IntegerField(help_text="Leads in the list.")
+
+    class Meta:
+        model = LeadList
+        fields = ["list_id", "list_name", "campaign_id", "active", "lead_count"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = ["campaign_id", "campaign_name", "active"]

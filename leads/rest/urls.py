@@ -1,0 +1,27 @@
+"""/api/v1/: the JSON door (see README, "JSON API")."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views, views_more
+from .pages import ProblemTypeView
+
+app_name = "rest"
+
+urlpatterns = [
+    path("leads/", views.LeadCollectionView.as_view(), name="leads"),
+    path("leads/batch/", views.LeadBatchView.as_view(), name="leads-batch"),
+    path("leads/<int:lead_id>/", views.LeadDetailView.as_view(), name="lead"),
+    path("lists/", views_more.ListsView.as_view(), name="lists"),
+    path("campaigns/", views_more.CampaignsView.as_view(), name="campaigns"),
+    path("dnc/", views_more.DncCollectionView.as_view(), name="dnc"),
+    path("dnc/<str:phone_number>/", views_more.DncEntryView.as_view(), name="dnc-entry"),
+    path("problems/<slug:slug>/", ProblemTypeView.as_view(), name="problem"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="rest:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="rest:schema", template_name="rest/redoc.html"),
+        name="redoc",
+    ),
+]

@@ -386,10 +386,35 @@ def _source_zone(source: TzSource, year: int) -> ZoneInfo | None:
 
 
 def _number_offset(country: str, phone_number: str, now: datetime) -> GmtOffset:
-    zone = _number_zone(country, _NON_DIGITS.sub("", phone_number))
+    digits = _NON_DIGITS.sub("", phone_number)
+    zone = _nanp_number_zone(digits) if country == "1" else _number_zone(country, digits)
     if zone is None:
         return UNKNOWN
     return GmtOffset(_hours(now.astimezone(zone).utcoffset()).quantize(CENT))
+
+
+# phonenumbers' validity patterns and time-zone prefixes for +1 numbers read the first
+# NANP_SIGNIFICANT_DIGITS national digits and the length, never the rest (the area code and
+# exchange, and for a few Caribbean exchanges the digit after; pinned against the installed
+# metadata by leads/tests/test_timezones_memo.py). A leading 1 may be the national prefix
+# that parsing drops, so one more digit is kept then.
+NANP_SIGNIFICANT_DIGITS = 7
+_NANP_ZONES_MAX = 65_536
+_nanp_zones: dict[tuple[str, int], ZoneInfo | None] = {}
+
+
+def _nanp_number_zone(digits: str) -> ZoneInfo | None:
+    """``_number_zone`` of a +1 number, remembered by what it depends on, so that every new
+    number of a known area code and exchange costs a dictionary lookup (API and importer)."""
+    key = (digits[: NANP_SIGNIFICANT_DIGITS + (digits[:1] == "1")], len(digits))
+    try:
+        return _nanp_zones[key]
+    except KeyError:
+        pass
+    if len(_nanp_zones) >= _NANP_ZONES_MAX:
+        _nanp_zones.clear()
+    zone = _nanp_zones[key] = _number_zone.__wrapped__("1", digits)
+    return zone
 
 
 @lru_cache(maxsize=8192)

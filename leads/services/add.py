@@ -174,12 +174,23 @@ def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddO
     return outcome
 
 
+def lead_add_lock_keys(request: LeadRequest) -> list[str]:
+    """The keys ``lead_add`` locks for this request's duplicate check (none without one): a
+    door may lock them earlier in the same transaction (``locks.dedupe_locks_held``)."""
+    policy, fields = request.options.duplicates, request.fields
+    if not policy.checks:
+        return []
+    return lead_lock_keys(
+        policy, phone=fields.phone_number, alt_phone=fields.alt_phone, title=fields.title
+    )
+
+
 def _find_duplicate(
     request: LeadRequest, policy: DuplicatePolicy, *, list_id: int, now: datetime
 ) -> DuplicateHit | None:
     fields = request.fields
     phone = fields.phone_number
-    dedupe_lock(lead_lock_keys(policy, phone=phone, alt_phone=fields.alt_phone, title=fields.title))
+    dedupe_lock(lead_add_lock_keys(request))
     since = now - timedelta(days=policy.days) if policy.days else None
     for check in policy.checks:
         hit = lead_find_duplicate(

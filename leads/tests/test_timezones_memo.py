@@ -1,11 +1,13 @@
 """The +1 number-zone memo of leads/timezones.py: sound for the installed phonenumbers data.
 
-The memo keys a +1 number by its first ``NANP_SIGNIFICANT_DIGITS`` national digits and its
-length. That is only right while phonenumbers' validity patterns, leading-digit patterns and
-time-zone prefixes of every +1 region look no further; the first test reads them from the
-installed metadata, so a phonenumbers upgrade that looks further fails it.
+The memo keys a +1 number by its area code and exchange (and the next digit after the few
+exchanges where phonenumbers reads it) and its length. That is only right while
+phonenumbers' validity patterns, leading-digit patterns and time-zone prefixes of every +1
+region look no further; the first test reads them from the installed metadata, so a
+phonenumbers upgrade that looks further fails it.
 """
 
+import itertools
 import random
 import re._parser as sre_parse
 from re._constants import (
@@ -27,7 +29,7 @@ from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.tzdata import TIMEZONE_DATA
 
 from leads import timezones
-from leads.timezones import NANP_SIGNIFICANT_DIGITS
+from leads.timezones import NANP_SEVENTH_DIGIT_EXCHANGES, NANP_SIGNIFICANT_DIGITS, nanp_zone_key
 
 DIGITS = frozenset("0123456789")
 NUMBER_TYPES = (
@@ -105,16 +107,19 @@ def _nanp_patterns() -> list[str]:
 
 
 def test_phonenumbers_reads_no_further_into_a_nanp_number_than_the_memo_key():
-    """Validity and region patterns constrain only the first NANP_SIGNIFICANT_DIGITS digits;
-    the time-zone prefixes are no longer than that."""
+    """Validity and region patterns constrain the first NANP_SIGNIFICANT_DIGITS digits, and
+    the next one only after the exchanges NANP_SEVENTH_DIGIT_EXCHANGES names; the time-zone
+    prefixes are no longer than the area code and exchange."""
     shapes = [
         shape for pattern in _nanp_patterns() for shape in _positions(sre_parse.parse(pattern))
     ]
     assert shapes
-    deeper = [
-        shape for shape in shapes if any(a != DIGITS for a in shape[NANP_SIGNIFICANT_DIGITS:])
-    ]
-    assert deeper == []
+    seventh = set()
+    for shape in shapes:
+        assert all(allowed == DIGITS for allowed in shape[NANP_SIGNIFICANT_DIGITS + 1 :]), shape
+        if shape[NANP_SIGNIFICANT_DIGITS : NANP_SIGNIFICANT_DIGITS + 1] not in ((), (DIGITS,)):
+            seventh.update(map("".join, itertools.product(*shape[:NANP_SIGNIFICANT_DIGITS])))
+    assert seventh == NANP_SEVENTH_DIGIT_EXCHANGES
     prefixes = [key for key in TIMEZONE_DATA if key.startswith("1")]
     assert max(len(key) - 1 for key in prefixes) <= NANP_SIGNIFICANT_DIGITS
 
@@ -122,6 +127,7 @@ def test_phonenumbers_reads_no_further_into_a_nanp_number_than_the_memo_key():
 def _numbers() -> list[str]:
     picker = random.Random(9)
     numbers = ["2465210000", "2465214000", "2465241234", "8766060123", "8766061234"]
+    numbers += ["12465210000", "12465219999", "8766069999"]
     numbers += ["17275551234", "1727555", "7275551234", "9075551234", "8005551234", "12"]
     for _ in range(400):
         numbers.append(
@@ -137,6 +143,7 @@ def test_remembered_zone_equals_phonenumbers_answer_for_the_number(digits):
     timezones._nanp_zones.clear()
     first = timezones._nanp_number_zone(digits)
     assert first == timezones._number_zone.__wrapped__("1", digits)
-    key_digits = NANP_SIGNIFICANT_DIGITS + (digits[:1] == "1")
-    sibling = digits[:key_digits] + "9" * (len(digits) - key_digits)
+    key, length = nanp_zone_key(digits)
+    sibling = key + "9" * (length - len(key))
+    assert nanp_zone_key(sibling) == (key, length)
     assert timezones._nanp_number_zone(sibling) == timezones._number_zone.__wrapped__("1", sibling)

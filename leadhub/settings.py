@@ -120,7 +120,7 @@ elif _engine == "django.db.backends.mysql":
 elif _engine == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        # The API's hot path (leadhub/db/fastsql.py) prepares its few fixed statements on their
+        # The API's hot path (leadhub/db/cursors.py) prepares its few fixed statements on their
         # second use per connection; the ORM keeps client-side binding and never prepares.
         # Turn off behind a pooler that cannot keep prepared statements (PgBouncer in
         # transaction mode before 1.21).

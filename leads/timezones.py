@@ -386,10 +386,45 @@ def _source_zone(source: TzSource, year: int) -> ZoneInfo | None:
 
 
 def _number_offset(country: str, phone_number: str, now: datetime) -> GmtOffset:
-    zone = _number_zone(country, _NON_DIGITS.sub("", phone_number))
+    digits = _NON_DIGITS.sub("", phone_number)
+    zone = _nanp_number_zone(digits) if country == "1" else _number_zone(country, digits)
     if zone is None:
         return UNKNOWN
     return GmtOffset(_hours(now.astimezone(zone).utcoffset()).quantize(CENT))
+
+
+# phonenumbers' validity patterns and time-zone prefixes for +1 numbers read the area code,
+# the exchange and the length, never the rest, except for a few Caribbean exchanges where the
+# digit after the exchange counts too (pinned against the installed metadata by
+# leads/tests/test_timezones_memo.py).
+NANP_SIGNIFICANT_DIGITS = 6
+NANP_SEVENTH_DIGIT_EXCHANGES = frozenset({"246521", "246522", "876606"})
+_NANP_ZONES_MAX = 65_536
+_nanp_zones: dict[tuple[str, int], ZoneInfo | None] = {}
+
+
+def nanp_zone_key(digits: str) -> tuple[str, int]:
+    """What phonenumbers' zone of a +1 number depends on: its significant leading digits and
+    its length. A leading 1 may be the national prefix that parsing drops: one digit more."""
+    offset = digits[:1] == "1"
+    significant = offset + NANP_SIGNIFICANT_DIGITS
+    if digits[offset:significant] in NANP_SEVENTH_DIGIT_EXCHANGES:
+        significant += 1
+    return digits[:significant], len(digits)
+
+
+def _nanp_number_zone(digits: str) -> ZoneInfo | None:
+    """``_number_zone`` of a +1 number, remembered by what it depends on, so that every new
+    number of a known area code and exchange costs a dictionary lookup (API and importer)."""
+    key = nanp_zone_key(digits)
+    try:
+        return _nanp_zones[key]
+    except KeyError:
+        pass
+    if len(_nanp_zones) >= _NANP_ZONES_MAX:
+        _nanp_zones.clear()
+    zone = _nanp_zones[key] = _number_zone.__wrapped__("1", digits)
+    return zone
 
 
 @lru_cache(maxsize=8192)

@@ -1,9 +1,11 @@
-"""The number of SQL queries of one add_lead request is pinned: at most 7 per simple add.
+"""The number of SQL queries of one add_lead request is pinned: at most 6 per simple add.
 
-Issue 3 set 6 (BEGIN, dedupe lock, duplicate lookup, lead, API log, COMMIT); D7's lockouts
-add one, the login gate (the user's lock and the address's failures, read from the database
-before the password is looked at, so a lock written by any worker holds at once). It cannot
-ride on a later statement: the password must not be checked while locked (issue 10).
+Issue 3 set 6 (BEGIN, dedupe lock, duplicate lookup, lead, API log, COMMIT). D7's login gate
+(the user's lock and the address's failures, read from the database before the password is
+looked at, so a lock written by any worker holds at once) is the transaction's first
+statement, and the add's duplicate-check lock rides on it (issue 9): BEGIN, gate and lock,
+duplicate lookup, lead, API log, COMMIT. On SQLite, which takes no lock statement, the gate
+is read alone: the same count.
 
 Requests are warm: one request before the measured one fills the configuration and password
 caches, as in a running server; the measured one adds a phone number never seen before. The
@@ -14,11 +16,14 @@ be a SAVEPOINT and its RELEASE instead, the same count.
 
 import itertools
 
+import pytest
+
 from callbacks.models import Callback
 from campaigns.models import HopperEntry
+from leadhub.db.locks import dedupe_lock_rows_create
 
 ENDPOINT = "/API/lmapi.php"
-SIMPLE_ADD_MAX_QUERIES = 7
+SIMPLE_ADD_MAX_QUERIES = 6
 # The full mix adds exactly three statements to a simple add, on every backend: the system DNC
 # lookup, the hopper insert and the callback insert.
 FULL_MIX_MAX_QUERIES = SIMPLE_ADD_MAX_QUERIES + 3
@@ -37,6 +42,13 @@ FULL_MIX = {
 _phones = (f"72755{n:05d}" for n in itertools.count(20_001))
 
 
+@pytest.fixture(autouse=True)
+def dedupe_lock_rows(demo):
+    """MariaDB: the bucket rows migration 0009 creates, which the transactional tests' flush
+    empties (without them a new phone's first lock costs an upsert, see locks.py)."""
+    dedupe_lock_rows_create()
+
+
 def _add(client, options: dict[str, str]) -> list[str]:
     phone = next(_phones)
     response = client.get(ENDPOINT, {**LOGIN, **options, "phone_number": phone})
@@ -46,7 +58,7 @@ def _add(client, options: dict[str, str]) -> list[str]:
     return lines
 
 
-def test_simple_add_needs_at_most_seven_queries(client, demo, django_assert_max_num_queries):
+def test_simple_add_needs_at_most_six_queries(client, demo, django_assert_max_num_queries):
     _add(client, SIMPLE)
 
     with django_assert_max_num_queries(SIMPLE_ADD_MAX_QUERIES):

@@ -1,9 +1,11 @@
 """The database fast paths, in one place: what domain code calls instead of building SQL.
 
-- ``fastsql``: the API's hot path (server-side prepared statements on PostgreSQL, plain
-  single-row inserts such as ``lead_insert`` and ``api_log_insert``, the raw duplicate
-  lookup, the login gate) and the importer's batch statements (COPY, prepared ``executemany``,
-  multi-row INSERT ... RETURNING, id reservation, the planner workaround);
+- ``fastsql``: the names domain code calls, each living in a module by job:
+  ``cursors`` (the hot path's cursor: server-side prepared statements on PostgreSQL),
+  ``inserts`` (plain single-row inserts such as ``lead_insert`` and ``api_log_insert``),
+  ``duplicates`` (the raw duplicate lookup), ``logins`` (the API login's gate, which carries
+  an add's lock, and its failure count) and ``batches`` (the importer's COPY, prepared
+  ``executemany``, multi-row INSERT ... RETURNING, id reservation, the planner workaround);
 - ``locks``: the transaction-scoped duplicate-check locks that the API, the editor and the
   importer share (advisory locks on PostgreSQL, bucket rows on MariaDB, none on SQLite);
 - ``config_cache``: the process-local cache of slow-changing configuration.

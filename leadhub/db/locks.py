@@ -1,13 +1,17 @@
 """Transaction-scoped locks that make check-then-insert race-free on every backend (D11)."""
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from . import fastsql
+from . import cursors
+from .cursors import model_table
 
 if TYPE_CHECKING:
     from leads.services.request import DuplicatePolicy
@@ -66,19 +70,49 @@ def dedupe_locks_taken() -> bool:
     return connection.vendor != "sqlite"
 
 
+@dataclass(frozen=True)
+class LockStatement:
+    """An add's lock statement. ``sql`` takes the locks alone; ``select_list`` takes them as
+    the columns of another SELECT (see ``logins.login_gate``), after which ``finish`` gets
+    those columns' values."""
+
+    sql: str
+    params: list
+    select_list: str
+    # MariaDB: the select list locks the bucket rows that exist and counts them; when fewer
+    # than this exist, ``finish`` runs ``sql``, which creates and locks them all.
+    rows: int = 0
+
+    def finish(self, selected: Sequence) -> None:
+        if self.rows and selected[0] < self.rows:
+            with cursors.cursor() as c:
+                c.execute(self.sql, self.params)
+
+
 @cache
-def _lock_sql(vendor: str, buckets: int, keys: int) -> str:
-    """An add's lock statement: PostgreSQL locks its keys' buckets shared, then the keys
-    (left to right, so in sorted order); MariaDB locks the keys' bucket rows."""
-    if vendor == "postgresql":
-        shared = [f"pg_advisory_xact_lock_shared({BATCH_LOCK_SPACE}, %s::integer)"] * buckets
-        calls = [f"pg_advisory_xact_lock({ADVISORY_LOCK_SPACE}, %s::integer)"] * keys
-        return f"SELECT {', '.join(shared + calls)}"
-    return _bucket_rows_sql(keys)
+def _lock_calls(buckets: int, keys: int) -> str:
+    """PostgreSQL: shared locks on the keys' buckets, then the keys (left to right, so in
+    sorted order)."""
+    shared = [f"pg_advisory_xact_lock_shared({BATCH_LOCK_SPACE}, %s::integer)"] * buckets
+    calls = [f"pg_advisory_xact_lock({ADVISORY_LOCK_SPACE}, %s::integer)"] * keys
+    return ", ".join(shared + calls)
 
 
+@cache
+def _bucket_rows_select(count: int) -> str:
+    """MariaDB: lock the existing bucket rows (in key order) and count them; a locking read in
+    a derived table, so the rest of the SELECT stays a plain read that locks nothing."""
+    table = connection.ops.quote_name(model_table("DedupeLock"))
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT bucket FROM {table} WHERE bucket IN ({marks}) "
+        "FOR UPDATE) AS held)"
+    )
+
+
+@cache
 def _bucket_rows_sql(count: int) -> str:
-    table = connection.ops.quote_name(fastsql.model_table("DedupeLock"))
+    table = connection.ops.quote_name(model_table("DedupeLock"))
     # MySQL's form takes no conflict target; it locks the existing row exclusively.
     return (
         f"INSERT INTO {table} (bucket, uses) VALUES "
@@ -87,12 +121,46 @@ def _bucket_rows_sql(count: int) -> str:
     )
 
 
+def dedupe_lock_rows_create() -> None:
+    """MariaDB/MySQL: create every bucket's row that is missing (what migration
+    leads/0009 does), so that an add's lock is one locking read; elsewhere nothing."""
+    if connection.vendor != "mysql":
+        return
+    chunk = 4096
+    sql = _bucket_rows_sql(chunk).replace("uses = 1", "uses = uses")
+    with cursors.cursor() as c:
+        for start in range(0, BUCKETS, chunk):
+            c.execute(sql, list(range(start, start + chunk)))
+
+
+# Keys whose locks the current transaction already holds (``dedupe_locks_held``).
+_held: ContextVar[frozenset[str]] = ContextVar("dedupe_locks_held", default=frozenset())
+
+
+def dedupe_lock_statement(keys: Iterable[str]) -> LockStatement | None:
+    """The one statement that locks ``keys`` (see ``dedupe_lock``), or None when there is
+    nothing to lock on this backend."""
+    if not dedupe_locks_taken():
+        return None
+    keys = set(keys)
+    if not keys:
+        return None
+    if connection.vendor == "postgresql":
+        buckets = sorted({_batch_bucket(key) for key in keys})
+        advisory = sorted({_advisory_key(key) for key in keys})
+        calls = _lock_calls(len(buckets), len(advisory))
+        return LockStatement(f"SELECT {calls}", buckets + advisory, calls)
+    values = sorted({bucket_for(key) for key in keys})
+    rows = len(values)
+    return LockStatement(_bucket_rows_sql(rows), values, _bucket_rows_select(rows), rows)
+
+
 def dedupe_lock(keys: Iterable[str]) -> None:
     """Hold a lock on each key until the surrounding transaction ends.
 
     Must be called inside ``transaction.atomic``. A second request with the same key then
     waits until the first commits and sees its lead; keys are locked in sorted order, so two
-    requests never deadlock. One statement:
+    requests never deadlock. One statement (none for keys ``dedupe_locks_held`` names):
 
     - PostgreSQL: transaction-scoped advisory locks on the keys' CRC-32 (no row is written),
       after shared locks on the keys' batch buckets (see ``dedupe_lock_batch``);
@@ -101,20 +169,23 @@ def dedupe_lock(keys: Iterable[str]) -> None:
     - SQLite: nothing, since IMMEDIATE transactions (settings.py) already run writers one at
       a time.
     """
-    vendor = connection.vendor
-    if not dedupe_locks_taken():
-        return
-    if vendor == "postgresql":
-        keys = set(keys)
-        buckets = sorted({_batch_bucket(key) for key in keys})
-        values = buckets + sorted({_advisory_key(key) for key in keys})
-        sql = _lock_sql(vendor, len(buckets), len(values) - len(buckets))
-    else:
-        values = sorted({bucket_for(key) for key in keys})
-        sql = _lock_sql(vendor, 0, len(values))
-    if values:
-        with fastsql.cursor() as cursor:
-            cursor.execute(sql, values)
+    held = _held.get()
+    statement = dedupe_lock_statement(key for key in keys if key not in held)
+    if statement is not None:
+        with cursors.cursor() as c:
+            c.execute(statement.sql, statement.params)
+
+
+@contextmanager
+def dedupe_locks_held(keys: Collection[str]) -> Iterator[None]:
+    """Within this block, ``dedupe_lock`` skips ``keys``: the caller has locked them in the
+    current transaction already (the API takes an add's lock with its login gate, one
+    statement); leave the block before that transaction ends."""
+    token = _held.set(_held.get() | frozenset(keys))
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def dedupe_lock_batch(keys: Iterable[str], *, cursor) -> None:

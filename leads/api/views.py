@@ -13,10 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from leadhub.client_address import client_address
 from leadhub.db import fastsql
+from leadhub.db.locks import dedupe_lock_statement, dedupe_locks_held
 
 from ..rules import clean_value
 from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
-from ..services import LeadActor, lead_add
+from ..services import LeadActor, LeadRequest, lead_add
+from ..services.add import lead_add_lock_keys
 from . import formatting
 from .auth import LoginResult, api_login
 from .body import body_too_large, drop_file_parts
@@ -82,9 +84,18 @@ def lmapi(request: HttpRequest) -> HttpResponse:
     )
     user, client_ip = call.user, call.client_ip
     log = _Log(request, call, last_value=last_value)
-    with transaction.atomic():
+    lead_request = None
+    if function == "add_lead":
+        lead_request = lead_request_parse(params, non_latin=non_latin)
+    # An add's duplicate-check locks ride on the login's first statement (one round trip).
+    lock_keys = lead_add_lock_keys(lead_request) if lead_request is not None else []
+    with transaction.atomic(), dedupe_locks_held(lock_keys):
         login = api_login(
-            username=user, password=params.get("pass", ""), client_ip=client_ip, now=now
+            username=user,
+            password=params.get("pass", ""),
+            client_ip=client_ip,
+            now=now,
+            lock=dedupe_lock_statement(lock_keys),
         )
         if login.result is not LoginResult.GOOD:
             line = {
@@ -95,7 +106,7 @@ def lmapi(request: HttpRequest) -> HttpResponse:
             return _response([line])
         profile = login.profile
         wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
-        lines = _dispatch(call, profile, wire=wire, log=log)
+        lines = _dispatch(call, profile, lead_request, wire=wire, log=log)
         log.write(lines, started=started)
     return _response(lines)
 
@@ -113,14 +124,16 @@ class _Call:
     now: datetime
 
 
-def _dispatch(call: _Call, profile, *, wire: str, log: "_Log") -> list[formatting.Line]:
+def _dispatch(
+    call: _Call, profile, request: LeadRequest | None, *, wire: str, log: "_Log"
+) -> list[formatting.Line]:
     function, user, source = call.function, call.user, call.source
     group = None
     if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
         group = user_group_get(profile.user_group_id)
         if group is None:
             return [formatting.user_group_missing(user, profile.user_group_id or "")]
-    if function != "add_lead":
+    if request is None:  # any function but add_lead
         return [formatting.no_function()]
     if len(source) < 2:
         return formatting.invalid_source(source)
@@ -133,7 +146,6 @@ def _dispatch(call: _Call, profile, *, wire: str, log: "_Log") -> list[formattin
         and profile.user_level >= 8
     ):
         return [formatting.add_not_permitted(user, wire)]
-    request = lead_request_parse(call.params, non_latin=call.non_latin)
     allowed = list_ids_allowed_for_group(group) if group is not None else None
     outcome = lead_add(
         request=request, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now

@@ -127,8 +127,9 @@ class DncNumber(models.Model):
 class DedupeLock(models.Model):
     """Rows the lead pipeline locks (UPDATE) for the rest of its transaction on MariaDB, so
     that two requests checking the same phone for duplicates run one after the other (D11).
-    Rows are created on first use; a bucket is a hash of the checked value. PostgreSQL uses
-    advisory locks instead and SQLite needs none (leadhub/db/locks.py)."""
+    A bucket is a hash of the checked value; migration 0009 creates every bucket's row, and
+    the lock's upsert any row still missing. PostgreSQL uses advisory locks instead and
+    SQLite needs none (leadhub/db/locks.py)."""
 
     bucket = models.IntegerField(primary_key=True)
     uses = models.BigIntegerField(default=0)

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from callbacks.services import callback_create
 from leadhub.db import fastsql
+from leadhub.db.locks import lead_lock_keys
 
 from ..models import DuplicateReview, Lead
 from ..outcomes import (
@@ -162,3 +163,17 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
 def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:
     outcome.rejected = LeadRejected(reason=reason, **details)
     return outcome
+
+
+def lead_add_lock_keys(request: LeadRequest) -> list[str]:
+    """The keys ``lead_add`` locks for this request's duplicate check (none without one): a
+    door may lock them earlier in the same transaction (``locks.dedupe_locks_held``)."""
+    policy, fields = request.options.duplicates, request.fields
+    if not policy.checks:
+        return []
+    return lead_lock_keys(
+        policy,
+        phone=fields.phone_number,
+        alt_phone=fields.alt_phone,
+        title=fields.title,
+    )

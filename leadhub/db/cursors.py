@@ -1,0 +1,79 @@
+"""The hot path's cursor: server-side prepared statements on PostgreSQL, and models by name.
+
+Every module of this package runs its fixed statements through ``cursor``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Model
+
+
+@contextmanager
+def cursor() -> Iterator[CursorWrapper]:
+    """A cursor for the hot path's fixed statements, as a context manager.
+
+    On PostgreSQL (psycopg 3, with ``prepare_threshold`` set in the database OPTIONS, as
+    settings.py does unless ``DATABASE_PREPARED_STATEMENTS`` is off) it binds parameters on
+    the server, so psycopg prepares each statement on its second use per connection and the
+    server skips parsing from then on (a third less database time per add, bench/RESULTS.md;
+    every execution is still planned for its own values, see settings.py). One such
+    cursor is kept per connection and reused (creating one costs as much as a quarter of a
+    round trip). The ORM keeps Django's client-side binding. Elsewhere it is the usual
+    cursor (SQLite caches its statements by itself; MariaDB's driver has no prepared
+    statements). Queries are logged and counted as any Django cursor's (see
+    ``_ServerBindingDebugCursor`` for their text).
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    cursor_class = _server_binding_cursor(db.vendor, db.settings_dict["OPTIONS"])
+    if cursor_class is None:
+        with db.cursor() as wrapped:
+            yield wrapped
+        return
+    # What db.cursor() does, with another cursor class (Django has no hook for that).
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = getattr(db, "_leadhub_hot_cursor", None)
+    if raw is None or raw.closed or raw.connection is not db.connection:
+        with db.wrap_database_errors:
+            raw = db._leadhub_hot_cursor = cursor_class(db.connection)
+    db.validate_thread_sharing()
+    yield _ServerBindingDebugCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
+
+
+class _ServerBindingDebugCursor(CursorDebugWrapper):
+    """Django's debug cursor reads the SQL it logs back from psycopg, which keeps no text for
+    a prepared execution (it would log None): log the statement with its values composed in,
+    as Django does for server-side binding."""
+
+    def execute(self, sql, params=None):
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except Exception:  # the query log must never fail the statement
+            shown = sql
+        with self.debug_sql(shown, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def _server_binding_cursor(vendor: str, options: dict) -> type | None:
+    if vendor != "postgresql" or options.get("prepare_threshold") is None:
+        return None
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    return ServerBindingCursor
+
+
+@cache
+def leads_model(model_name: str) -> type[Model]:
+    """A leads model, looked up when first needed: this package is imported by every app, so
+    it imports none of their models."""
+    return apps.get_model("leads", model_name)
+
+
+def model_table(model_name: str) -> str:
+    """The table of a leads model (see ``leads_model``)."""
+    return leads_model(model_name)._meta.db_table

@@ -23,10 +23,11 @@ from leads.selectors import custom_fields_of_list, list_get
 
 from . import tasks
 from .engine import job_rows
+from .errors import UnreadableFile
 from .limits import upload_check_size
 from .mapping import auto_map
 from .options import ImportOptions, import_options_clean
-from .reading import UnreadableFile, inspect_file
+from .reading import inspect_file
 
 Status = ImportJob.Status
 # A RUNNING or CHECKING job whose worker has not reported for this long is started again.
@@ -64,7 +65,7 @@ def import_job_create(*, upload: File, original_name: str, created_by) -> Import
 
     The job is UPLOADED, with ``content_hash`` (SHA-256), format, encoding, delimiter, header,
     ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); it has no
-    list yet. Raises ``reading.UnreadableFile`` (``message`` for the person) when the file
+    list yet. Raises ``errors.UnreadableFile`` (``message`` for the person) when the file
     is over the upload limit or cannot be read as a lead file (``limits``: workbooks are
     checked before they are unpacked); nothing is kept then.
     """

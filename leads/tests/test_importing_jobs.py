@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory
 from leads.importing import jobs
+from leads.importing.errors import UnreadableFile
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob, Lead
 from leads.outcomes import DuplicateCheck
 from leads.services.request import DncMode

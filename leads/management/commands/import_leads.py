@@ -18,9 +18,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leads.importing import engine, jobs
 from leads.importing.checks import Outcome
+from leads.importing.errors import UnreadableFile
 from leads.importing.mapping import normalise_header, standard_layout_map
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile
 from leads.management.progress import Progress
 from leads.models import ImportJob
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck

@@ -8,7 +8,7 @@ from campaigns.models import Campaign
 from .dnc import MAX_FILE_BYTES
 from .models import Lead
 from .outcomes import DuplicateCheck
-from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value
+from .rules import LEAD_TEXT_FIELDS, clean_value, rank_parse
 from .selectors import system_settings_get
 from .services import LeadActor, lead_add, lead_change_problems
 from .services.request import (
@@ -142,10 +142,7 @@ class LeadAddForm(forms.ModelForm):
             list_id=str(lead_list.pk),
             options=options,
             date_of_birth=data.get("date_of_birth"),
-            # The API's filter and reading of rank (digits only: a sign is dropped).
-            rank=clamp_int(
-                clean_value("rank", str(data.get("rank") or ""), non_latin=non_latin), default=0
-            ),
+            rank=rank_parse(str(data.get("rank") or "")),
             custom_values={},
         )
 

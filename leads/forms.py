@@ -21,19 +21,12 @@ from .services.request import (
     PhoneChecks,
 )
 from .wording import (
-    DNC_MODE_LABELS,
+    DNC_MODE_CHOICES,
+    DUPLICATE_CHECK_CHOICES,
     OPTION_LABELS,
-    check_label,
     rejection_field,
     rejection_text,
 )
-
-DUPLICATE_CHECK_CHOICES = [("", "No duplicate check")] + [
-    (check.value, check_label(check)) for check in DuplicateCheck
-]
-DNC_CHECK_CHOICES = [
-    (mode.value, DNC_MODE_LABELS[mode]) for mode in (DncMode.NUMBER, DncMode.AREACODE, DncMode.OFF)
-]
 
 # The option fields the manual entry form shows.
 MANUAL_ENTRY_OPTIONS = (
@@ -65,13 +58,13 @@ class LeadAddForm(forms.ModelForm):
         required=False,
     )
     dnc_check = forms.TypedChoiceField(
-        choices=DNC_CHECK_CHOICES,
+        choices=DNC_MODE_CHOICES,
         coerce=DncMode,
         initial=DncMode.NUMBER.value,
         label="System DNC check",
     )
     campaign_dnc_check = forms.TypedChoiceField(
-        choices=DNC_CHECK_CHOICES,
+        choices=DNC_MODE_CHOICES,
         coerce=DncMode,
         initial=DncMode.NUMBER.value,
         label="Campaign DNC check",

@@ -28,16 +28,17 @@ from leads.services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
-from leads.wording import DNC_MODE_LABELS, OPTION_LABELS, TIME_ZONE_LABELS, check_label
+from leads.wording import (
+    DNC_MODE_CHOICES,
+    DUPLICATE_CHECK_CHOICES,
+    OPTION_LABELS,
+    TIME_ZONE_LABELS,
+)
 
 FROM_COLUMN = "column"
 UPLOAD_SUFFIXES = ".csv,.txt,.tsv,.tab,.psv,.xlsx,.xlsm,.xls,.ods"
 
-DUPLICATE_CHOICES = [("", "No duplicate check")] + [
-    (check.value, check_label(check)) for check in DuplicateCheck
-]
 DAY_CHOICES = [("", "all time")] + [(str(days), f"the last {days} days") for days in DAY_WINDOWS]
-DNC_CHOICES = [(mode.value, label) for mode, label in DNC_MODE_LABELS.items()]
 TZ_CHOICES = list(TIME_ZONE_LABELS.items())
 # Pre-filled for a new upload: duplicates within the list (and within the file) and the
 # system DNC list are what supervisors almost always want checked.
@@ -124,7 +125,7 @@ class MappingForm(forms.Form):
         label="Default phone code", max_length=4, validators=[phone_code_validator]
     )
     has_header = forms.BooleanField(required=False, label="The first row is a header")
-    duplicate_check = forms.ChoiceField(choices=DUPLICATE_CHOICES, required=False)
+    duplicate_check = forms.ChoiceField(choices=DUPLICATE_CHECK_CHOICES, required=False)
     duplicate_days = forms.ChoiceField(choices=DAY_CHOICES, required=False, label="Within")
     duplicate_statuses = forms.CharField(
         required=False,
@@ -135,9 +136,9 @@ class MappingForm(forms.Form):
     review_duplicates = forms.BooleanField(
         required=False, label="Keep rejected duplicates in the review queue"
     )
-    dnc_check = forms.ChoiceField(choices=DNC_CHOICES, required=False, label="System DNC")
+    dnc_check = forms.ChoiceField(choices=DNC_MODE_CHOICES, required=False, label="System DNC")
     campaign_dnc_check = forms.ChoiceField(
-        choices=DNC_CHOICES, required=False, label="Campaign DNC"
+        choices=DNC_MODE_CHOICES, required=False, label="Campaign DNC"
     )
     campaign_id = forms.ChoiceField(required=False, label="Campaign for the campaign DNC")
     usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])

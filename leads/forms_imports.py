@@ -16,10 +16,10 @@ from leads.importing.errors import UnreadableFile
 from leads.importing.limits import upload_check_size
 from leads.importing.mapping import STANDARD_LAYOUT, auto_map, standard_layout_map
 from leads.importing.options import ImportOptions
-from leads.models import CustomFieldDefinition, ImportJob, ImportTemplate, LeadList
+from leads.models import ImportJob, ImportTemplate, LeadList
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck
-from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN, STANDARD_LEAD_COLUMNS
-from leads.selectors import custom_fields_of_list, list_get
+from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN
+from leads.selectors import custom_fields_storing, list_get
 from leads.services.request import (
     AddOptions,
     DncMode,
@@ -68,12 +68,7 @@ def custom_labels(list_id: int | None) -> list[str]:
     target = list_get(list_id) if list_id else None
     if target is None or not target.keeps_custom_fields:
         return []
-    return [
-        definition.field_label
-        for definition in custom_fields_of_list(list_id)
-        if definition.field_type not in CustomFieldDefinition.NON_STORING_TYPES
-        and definition.field_label not in STANDARD_LEAD_COLUMNS
-    ]
+    return [definition.field_label for definition in custom_fields_storing(list_id)]
 
 
 def field_choices(list_id: int | None) -> list:

@@ -95,6 +95,15 @@ def custom_fields_of_list(list_id: int) -> list[CustomFieldDefinition]:
     )
 
 
+def custom_fields_storing(list_id: int) -> list[CustomFieldDefinition]:
+    """The list's field definitions that store a value (``stores_value``), in the original's
+    order (cached like ``custom_fields_of_list``)."""
+    return config_cache.cached(
+        ("custom_fields_storing", list_id),
+        lambda: [d for d in custom_fields_of_list(list_id) if d.stores_value],
+    )
+
+
 def lead_find_duplicate(
     check: DuplicateCheck,
     *,

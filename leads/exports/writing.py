@@ -91,11 +91,11 @@ def export_layout(leads: QuerySet[Lead]) -> Layout:
     """The layout for ``leads``: one column per label of the custom fields (that store a
     value) of the lists that hold at least one of ``leads``; one small query, plus one
     index probe per list that has custom fields."""
-    definitions = list(
-        CustomFieldDefinition.objects.exclude(
-            field_type__in=CustomFieldDefinition.NON_STORING_TYPES
-        ).values_list("list_id", "field_label")
-    )
+    definitions = [
+        (d.list_id, d.field_label)
+        for d in CustomFieldDefinition.objects.only("list_id", "field_label", "field_type")
+        if d.stores_value
+    ]
     lists = {list_id for list_id, _ in definitions}
     used = {list_id for list_id in lists if leads.filter(list_id=list_id).exists()}
     labels = sorted({label for list_id, label in definitions if list_id in used})

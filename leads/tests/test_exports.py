@@ -172,6 +172,27 @@ def test_csv_has_a_bom_neutralised_formulas_local_times_and_custom_columns(clien
     assert row["entry_date"] == local.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def test_custom_columns_are_the_fields_that_store_a_value(client, viewer):
+    """A field that only shows text, or one labelled as a standard lead column (never
+    custom, C13), gets no column: the header names each lead column once."""
+    lead_list = LeadListFactory(list_id=8202)
+    CustomFieldDefinitionFactory(list=lead_list, field_label="favourite")
+    CustomFieldDefinitionFactory(list=lead_list, field_label="city")
+    CustomFieldDefinitionFactory(list=lead_list, field_label="pitch", field_type="SCRIPT")
+    LeadFactory(list=lead_list, city="Tampa", custom_values={"favourite": "red"})
+    client.force_login(viewer)
+
+    export(client)
+
+    job = ExportJob.objects.get()
+    with job.file.open("rb") as stream:
+        header = next(csv.reader(io.StringIO(stream.read().decode("utf-8-sig"))))
+    assert header.count("city") == 1
+    assert "pitch" not in header
+    (row,) = csv_rows(job)
+    assert (row["city"], row["favourite"]) == ("Tampa", "red")
+
+
 def test_xlsx_has_typed_cells_a_frozen_header_and_neutralised_text(client, viewer):
     lead = LeadFactory(
         first_name="=cmd|' /C calc'!A0", date_of_birth=date(1975, 6, 1), called_count=3

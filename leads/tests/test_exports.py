@@ -15,6 +15,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from leads import spreadsheets
 from leads.exports import jobs, writing
 from leads.exports.visible import leads_visible
 from leads.models import ExportJob
@@ -236,7 +237,7 @@ def test_an_export_larger_than_one_chunk_writes_every_lead_once_in_order(setting
 
 def test_xlsx_goes_on_in_a_further_sheet_past_the_row_limit(settings, viewer, monkeypatch):
     settings.TASKS = QUEUE_ONLY
-    monkeypatch.setattr(writing, "XLSX_MAX_ROWS", 3)  # a header and two leads per sheet
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_ROWS", 3)  # a header and two leads per sheet
     leads = LeadFactory.create_batch(5)
     job = jobs.export_job_create(user=viewer, query="", file_format="xlsx")
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+# The callback part of the request is declared by the callbacks app, which checks it.
+from callbacks.services import CallbackRequest
+
 from ..outcomes import DuplicateCheck
 from ..rules import LEAD_TEXT_FIELDS
 from ..timezones import PHONE_CODE_ONLY, TimeZoneMethod
@@ -74,22 +77,6 @@ class HopperRequest:
 
     priority: int = 0
     local_call_time_check: bool = False
-
-
-@dataclass(frozen=True)
-class CallbackRequest:
-    """A callback to schedule for the new lead (the lead is added even when it is refused).
-
-    ``when`` is the time as the caller wrote it (YYYY-MM-DD[ HH:MM:SS], NOW or <N>DAYS), read
-    by ``callbacks.services.callback_time_parse``; ``user_only`` gives it to ``user`` alone.
-    """
-
-    campaign_id: str
-    when: str
-    user_only: bool = False
-    user: str = ""
-    status: str = ""
-    comments: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from leads.models import CustomFieldDefinition, ImportJob
 from leads.rules import STANDARD_LAYOUT
-from leads.selectors import custom_fields_of_list, list_get
+from leads.selectors import custom_fields_storing, list_get
 
 from . import tasks
 from .engine import job_rows
@@ -164,14 +164,13 @@ def import_job_configure(
 def _check_custom_labels(labels: list[str], list_id: int | None) -> None:
     if not labels:
         return
+    # Only fields that store a value: a column mapped to a script or display field would be
+    # read and never kept.
     if list_id is not None:
-        known = {d.field_label for d in custom_fields_of_list(list_id)}
+        known = {d.field_label for d in custom_fields_storing(list_id)}
     else:
-        known = set(
-            CustomFieldDefinition.objects.filter(field_label__in=labels).values_list(
-                "field_label", flat=True
-            )
-        )
+        definitions = CustomFieldDefinition.objects.filter(field_label__in=labels)
+        known = {d.field_label for d in definitions if d.stores_value}
     unknown = [label for label in labels if label not in known]
     if unknown:
         raise ImportConfigError(f"Unknown field(s): {', '.join(unknown)}.")

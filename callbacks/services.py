@@ -1,5 +1,6 @@
 """Scheduling callbacks for new leads."""
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,14 +16,40 @@ from .models import Callback
 _DAYS = re.compile(r"^(\d{1,4})DAYS$", re.IGNORECASE)
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ +](\d{2}):(\d{2}):(\d{2}))?$")
 STATUS_WIDTH = Callback._meta.get_field("lead_status").max_length
+_RECIPIENT = {True: Callback.Recipient.USERONLY.value, False: Callback.Recipient.ANYONE.value}
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """A callback to schedule for a new lead (the lead is added even when it is refused, D12).
+
+    ``when`` is the time as the caller wrote it (YYYY-MM-DD[ HH:MM:SS], NOW or <N>DAYS), read
+    by ``callback_time_parse``; ``user_only`` gives it to ``user`` alone. The lead pipeline's
+    request carries one (``leads.services.request.LeadRequest.callback``).
+    """
+
+    campaign_id: str
+    when: str
+    user_only: bool = False
+    user: str = ""
+    status: str = ""
+    comments: str = ""
+
+
+class CallbackRefusal(enum.Enum):
+    """Why a requested callback is not stored, in the order they are checked."""
+
+    CAMPAIGN_NOT_VALID = "campaign_not_valid"
+    USER_NOT_VALID = "user_not_valid"
+    INVALID_DATETIME = "invalid_datetime"
 
 
 class CallbackRefused(Exception):
-    """Why a requested callback cannot be created (the lead is still added, D12)."""
+    """A requested callback that cannot be created (the lead is still added, D12)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, refusal: CallbackRefusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,60 @@ def callback_time_parse(text: str, *, now: datetime) -> tuple[datetime, str] | N
     return None
 
 
+def callback_request_check(request: CallbackRequest, *, now: datetime) -> CallbackPlan:
+    """Check a requested callback in the original's order: campaign, user, then time (D12).
+
+    Raises CallbackRefused with the first refusal. A callback not ``user_only`` goes to
+    anyone and keeps no user.
+    """
+    campaign = campaign_get(request.campaign_id)
+    if campaign is None:
+        raise CallbackRefused(CallbackRefusal.CAMPAIGN_NOT_VALID)
+    user, user_group = "", ""
+    if request.user_only:
+        user = request.user
+        # The original does not check that the user is active (B15); kept.
+        groups = (
+            list(
+                get_user_model()
+                .objects.filter(username__iexact=user)
+                .values_list("api_profile__user_group_id", flat=True)[:1]
+            )
+            if user
+            else []
+        )
+        if not groups:
+            raise CallbackRefused(CallbackRefusal.USER_NOT_VALID)
+        user_group = groups[0] or ""
+    parsed = callback_time_parse(request.when, now=now)
+    if parsed is None:
+        raise CallbackRefused(CallbackRefusal.INVALID_DATETIME)
+    moment, time_text = parsed
+    return CallbackPlan(
+        # Stored as the campaign spells it; callers echo the id as they sent it.
+        campaign_id=campaign.campaign_id,
+        callback_time=moment,
+        time_text=time_text,
+        recipient=(
+            Callback.Recipient.USERONLY if request.user_only else Callback.Recipient.ANYONE
+        ).value,
+        callback_user=user,
+        user_group=user_group,
+        status=request.status or "CALLBK",
+        comments=request.comments[:255],
+    )
+
+
+# The refusals in the words ``leads.services.parts`` still maps (until it passes the typed
+# request to ``callback_request_check`` and reads ``CallbackRefused.refusal``: then delete
+# ``callback_plan`` and these).
+_REFUSAL_REASONS = {
+    CallbackRefusal.CAMPAIGN_NOT_VALID: "CAMPAIGN NOT VALID",
+    CallbackRefusal.USER_NOT_VALID: "USER NOT VALID",
+    CallbackRefusal.INVALID_DATETIME: "INVALID CALLBACK DATETIME",
+}
+
+
 def callback_plan(
     *,
     campaign_id: str,
@@ -71,47 +152,21 @@ def callback_plan(
     callback_comments: str,
     now: datetime,
 ) -> CallbackPlan:
-    """Check a requested callback in the original's order: campaign, user, then time (D12).
-
-    Raises CallbackRefused with the reason ("CAMPAIGN NOT VALID", "USER NOT VALID",
-    "INVALID CALLBACK DATETIME"). ANYONE (any type but exactly USERONLY) clears the user.
-    """
-    campaign = campaign_get(campaign_id)
-    if campaign is None:
-        raise CallbackRefused("CAMPAIGN NOT VALID")
-    recipient = "USERONLY" if callback_type == "USERONLY" else "ANYONE"
-    user_group = ""
-    if recipient == "USERONLY":
-        # The original does not check that the user is active (B15); kept.
-        groups = (
-            list(
-                get_user_model()
-                .objects.filter(username__iexact=callback_user)
-                .values_list("api_profile__user_group_id", flat=True)[:1]
-            )
-            if callback_user
-            else []
-        )
-        if not groups:
-            raise CallbackRefused("USER NOT VALID")
-        user_group = groups[0] or ""
-    else:
-        callback_user = ""
-    parsed = callback_time_parse(callback_datetime, now=now)
-    if parsed is None:
-        raise CallbackRefused("INVALID CALLBACK DATETIME")
-    moment, time_text = parsed
-    return CallbackPlan(
-        # Stored as the campaign spells it; callers echo the id as they sent it.
-        campaign_id=campaign.campaign_id,
-        callback_time=moment,
-        time_text=time_text,
-        recipient=recipient,
-        callback_user=callback_user,
-        user_group=user_group,
-        status=callback_status or "CALLBK",
-        comments=callback_comments[:255],
+    """``callback_request_check`` for the keyword form ``leads.services.parts`` calls (the
+    refusal's ``reason`` in its words). Transitional: see ``_REFUSAL_REASONS``."""
+    request = CallbackRequest(
+        campaign_id=campaign_id,
+        when=callback_datetime,
+        user_only=callback_type == "USERONLY",
+        user=callback_user,
+        status=callback_status,
+        comments=callback_comments,
     )
+    try:
+        return callback_request_check(request, now=now)
+    except CallbackRefused as refused:
+        refused.reason = _REFUSAL_REASONS[refused.refusal]  # type: ignore[attr-defined]
+        raise
 
 
 def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: datetime) -> Callback:

@@ -8,7 +8,7 @@ from campaigns.models import Campaign
 from .dnc import MAX_FILE_BYTES
 from .models import Lead
 from .outcomes import DuplicateCheck
-from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value
+from .rules import LEAD_TEXT_FIELDS, clean_value, rank_parse
 from .selectors import system_settings_get
 from .services import LeadActor, lead_add, lead_change_problems
 from .services.request import (
@@ -21,19 +21,12 @@ from .services.request import (
     PhoneChecks,
 )
 from .wording import (
-    DNC_MODE_LABELS,
+    DNC_MODE_CHOICES,
+    DUPLICATE_CHECK_CHOICES,
     OPTION_LABELS,
-    check_label,
     rejection_field,
     rejection_text,
 )
-
-DUPLICATE_CHECK_CHOICES = [("", "No duplicate check")] + [
-    (check.value, check_label(check)) for check in DuplicateCheck
-]
-DNC_CHECK_CHOICES = [
-    (mode.value, DNC_MODE_LABELS[mode]) for mode in (DncMode.NUMBER, DncMode.AREACODE, DncMode.OFF)
-]
 
 # The option fields the manual entry form shows.
 MANUAL_ENTRY_OPTIONS = (
@@ -65,13 +58,13 @@ class LeadAddForm(forms.ModelForm):
         required=False,
     )
     dnc_check = forms.TypedChoiceField(
-        choices=DNC_CHECK_CHOICES,
+        choices=DNC_MODE_CHOICES,
         coerce=DncMode,
         initial=DncMode.NUMBER.value,
         label="System DNC check",
     )
     campaign_dnc_check = forms.TypedChoiceField(
-        choices=DNC_CHECK_CHOICES,
+        choices=DNC_MODE_CHOICES,
         coerce=DncMode,
         initial=DncMode.NUMBER.value,
         label="Campaign DNC check",
@@ -142,10 +135,7 @@ class LeadAddForm(forms.ModelForm):
             list_id=str(lead_list.pk),
             options=options,
             date_of_birth=data.get("date_of_birth"),
-            # The API's filter and reading of rank (digits only: a sign is dropped).
-            rank=clamp_int(
-                clean_value("rank", str(data.get("rank") or ""), non_latin=non_latin), default=0
-            ),
+            rank=rank_parse(str(data.get("rank") or "")),
             custom_values={},
         )
 

@@ -16,10 +16,10 @@ from leads.importing.errors import UnreadableFile
 from leads.importing.limits import upload_check_size
 from leads.importing.mapping import STANDARD_LAYOUT, auto_map, standard_layout_map
 from leads.importing.options import ImportOptions
-from leads.models import CustomFieldDefinition, ImportJob, ImportTemplate, LeadList
+from leads.models import ImportJob, ImportTemplate, LeadList
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck
-from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN, STANDARD_LEAD_COLUMNS
-from leads.selectors import custom_fields_of_list, list_get
+from leads.rules import HOPPER_PRIORITY_MAX, HOPPER_PRIORITY_MIN
+from leads.selectors import custom_fields_storing, list_get
 from leads.services.request import (
     AddOptions,
     DncMode,
@@ -28,16 +28,17 @@ from leads.services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
-from leads.wording import DNC_MODE_LABELS, OPTION_LABELS, TIME_ZONE_LABELS, check_label
+from leads.wording import (
+    DNC_MODE_CHOICES,
+    DUPLICATE_CHECK_CHOICES,
+    OPTION_LABELS,
+    TIME_ZONE_LABELS,
+)
 
 FROM_COLUMN = "column"
 UPLOAD_SUFFIXES = ".csv,.txt,.tsv,.tab,.psv,.xlsx,.xlsm,.xls,.ods"
 
-DUPLICATE_CHOICES = [("", "No duplicate check")] + [
-    (check.value, check_label(check)) for check in DuplicateCheck
-]
 DAY_CHOICES = [("", "all time")] + [(str(days), f"the last {days} days") for days in DAY_WINDOWS]
-DNC_CHOICES = [(mode.value, label) for mode, label in DNC_MODE_LABELS.items()]
 TZ_CHOICES = list(TIME_ZONE_LABELS.items())
 # Pre-filled for a new upload: duplicates within the list (and within the file) and the
 # system DNC list are what supervisors almost always want checked.
@@ -67,12 +68,7 @@ def custom_labels(list_id: int | None) -> list[str]:
     target = list_get(list_id) if list_id else None
     if target is None or not target.keeps_custom_fields:
         return []
-    return [
-        definition.field_label
-        for definition in custom_fields_of_list(list_id)
-        if definition.field_type not in CustomFieldDefinition.NON_STORING_TYPES
-        and definition.field_label not in STANDARD_LEAD_COLUMNS
-    ]
+    return [definition.field_label for definition in custom_fields_storing(list_id)]
 
 
 def field_choices(list_id: int | None) -> list:
@@ -124,7 +120,7 @@ class MappingForm(forms.Form):
         label="Default phone code", max_length=4, validators=[phone_code_validator]
     )
     has_header = forms.BooleanField(required=False, label="The first row is a header")
-    duplicate_check = forms.ChoiceField(choices=DUPLICATE_CHOICES, required=False)
+    duplicate_check = forms.ChoiceField(choices=DUPLICATE_CHECK_CHOICES, required=False)
     duplicate_days = forms.ChoiceField(choices=DAY_CHOICES, required=False, label="Within")
     duplicate_statuses = forms.CharField(
         required=False,
@@ -135,9 +131,9 @@ class MappingForm(forms.Form):
     review_duplicates = forms.BooleanField(
         required=False, label="Keep rejected duplicates in the review queue"
     )
-    dnc_check = forms.ChoiceField(choices=DNC_CHOICES, required=False, label="System DNC")
+    dnc_check = forms.ChoiceField(choices=DNC_MODE_CHOICES, required=False, label="System DNC")
     campaign_dnc_check = forms.ChoiceField(
-        choices=DNC_CHOICES, required=False, label="Campaign DNC"
+        choices=DNC_MODE_CHOICES, required=False, label="Campaign DNC"
     )
     campaign_id = forms.ChoiceField(required=False, label="Campaign for the campaign DNC")
     usacan_prefix_check = forms.BooleanField(required=False, label=OPTION_LABELS["usacan_prefix"])

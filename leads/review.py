@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .importing.options import ImportOptions
 from .models import DuplicateReview, Lead
-from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value, parse_date_of_birth
+from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value, parse_date_of_birth, rank_parse
 from .selectors import system_settings_get
 from .services import CUSTOM_PREFIX, LeadActor, LeadChangeRefused, lead_add, lead_update
 from .services.request import (
@@ -159,7 +159,7 @@ def _review_insert(review: DuplicateReview, *, user, now: datetime) -> Lead:
         list_id=str(review.list_id),
         options=replace(options, list_exists_check=False, duplicates=NO_DUPLICATE_CHECK),
         date_of_birth=parse_date_of_birth(str(incoming.get("date_of_birth") or "")),
-        rank=clamp_int(str(incoming.get("rank") or ""), default=0),
+        rank=rank_parse(str(incoming.get("rank") or "")),
         entry_list_id=clamp_int(str(incoming.get("entry_list_id") or ""), default=0),
         custom_values=(
             {str(label): str(value) for label, value in custom.items()}

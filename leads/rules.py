@@ -248,6 +248,13 @@ def clamp_int(digits: str, *, default: int, maximum: int = BIGINT_MAX) -> int:
     return min(int(digits), maximum)
 
 
+def rank_parse(text: str) -> int:
+    """A lead's rank from any door's text, the one rank rule: the rank filter keeps digits
+    only (a sign is dropped, as the original's filter drops it), empty is 0, and the number is
+    capped at RANK_MAX (the column's range)."""
+    return clamp_int(clean_value("rank", text, non_latin=False), default=0, maximum=RANK_MAX)
+
+
 def clamp_hopper_priority(text: str) -> int:
     """hopper_priority after its digits-and-minus filter: empty -> 0, clamped to -99..99."""
     match = re.match(r"-?\d+", text)

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from leads.forms_imports import ConfirmImportForm, MappingForm, UploadForm, mapping_initial
 from leads.importing import jobs
+from leads.importing.errors import UnreadableFile
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob
 from leads.wording import IMPORT_OUTCOME_LABELS, add_options_shown
 

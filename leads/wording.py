@@ -78,6 +78,13 @@ def check_label(check: DuplicateCheck) -> str:
     return f"{_COMPARED[check.kind]} {_WHERE[check.scope]} ({check_code(check)})"
 
 
+# Supervisors' choice lists: the typed enums' values, worded here (never the API's tokens).
+DUPLICATE_CHECK_CHOICES = [("", "No duplicate check")] + [
+    (check.value, check_label(check)) for check in DuplicateCheck
+]
+DNC_MODE_CHOICES = [(mode.value, label) for mode, label in DNC_MODE_LABELS.items()]
+
+
 def stored_check_code(value: str) -> str:
     """The short name of a check stored as ``DuplicateCheck.value`` (the value itself when
     unknown)."""

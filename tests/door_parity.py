@@ -27,12 +27,12 @@ from leadhub.db import config_cache
 from leads import wording
 from leads.api import formatting
 from leads.api.parser import lead_request_parse
-from leads.management.commands.import_leads import DNC_CHOICES, TZ_CHOICES
+from leads.management.commands.import_leads import DNC_CHOICES
 from leads.models import AltPhone, CustomFieldDefinition, DuplicateReview, Lead, LeadList
 from leads.outcomes import LeadRejected, Rejection
 from leads.phones import PhoneProblem
 from leads.pipeline.batch import Outcome as ImportOutcome
-from leads.services.request import AddOptions, DncMode, TimeZoneMethod
+from leads.services.request import AddOptions, DncMode
 from leads.tests.factories import (
     DEFAULT_PASSWORD,
     ApiUserFactory,
@@ -301,24 +301,6 @@ IMPORT_FIELDS = (
 _IMPORT_DNC = {mode: word for word, mode in DNC_CHOICES.items()}
 
 
-def _time_zone_key(method: TimeZoneMethod) -> tuple:
-    """What a time-zone method does, with NANPA data and without."""
-    unloaded = method.when_nanpa_unloaded()
-    return (method.postal, method.tz_code, method.nanpa), (
-        unloaded.postal,
-        unloaded.tz_code,
-        unloaded.nanpa,
-    )
-
-
-_IMPORT_TZ = {_time_zone_key(method): word for word, method in TZ_CHOICES.items()}
-
-
-def import_time_zone(options: AddOptions) -> str | None:
-    """The importer's --tz-method for these options; None when it has none."""
-    return _IMPORT_TZ.get(_time_zone_key(options.time_zone))
-
-
 _IMPORT_OUTCOMES = {
     ImportOutcome.ADDED: Outcome.ADDED,
     ImportOutcome.INVALID: Outcome.INVALID_PHONE,
@@ -358,10 +340,10 @@ def through_import(example: Example, folder: Path) -> Answer:
         _IMPORT_DNC[options.dnc],
         "--campaign-dnc-check",
         _IMPORT_DNC[options.campaign_dnc],
+        # The command reads tz_method as the API does.
         "--tz-method",
-        import_time_zone(options),
+        example.options["tz_method"],
     ]
-    # door_limits: the importer offers one check.
     args += [f"--duplicate-check={wording.check_code(c)}" for c in duplicates.checks]
     if duplicates.days:
         args += ["--duplicate-days", duplicates.days]

@@ -1,8 +1,8 @@
 """Issue 9 (4): one row sent through every door gives the same outcome and the same stored lead.
 
 Hypothesis makes a row (valid and invalid phones: lengths, exchanges, area codes, commas), its
-add_lead options in the API's words (``api.parser``'s tokens: one of the 12 duplicate checks,
-as the importer and the form offer one, with and without day windows; system and campaign DNC,
+add_lead options in the API's words (``api.parser``'s tokens: one or two of the 12 duplicate
+checks (the form offers one), with and without day windows; system and campaign DNC,
 exact and AREACODE; prefix, area code and NANPA checks; lookup_state; time-zone methods; hopper
 with a priority and the local call time check; custom values; values the filters clean) and the state it meets (leads that do
 or do not collide, in the same list, the same campaign or elsewhere, of several ages; DNC rows,
@@ -21,9 +21,8 @@ A door that cannot express an example is left out of that example, never compare
 loosely; ``door_limits`` says why for each case, and hypothesis' statistics count them. Each
 example is made for the API and one other door, within what that door can express. Options
 only the API has are not generated, since no second door could be compared:
-two duplicate checks together and two time-zone sources (neither
-the importer nor the form offers them), multi_alt_phones,
-callbacks, entry_list_id, remove_from_hopper and list_exists_check.
+multi_alt_phones, callbacks, entry_list_id, remove_from_hopper and list_exists_check.
+(``import_leads`` reads duplicate checks and tz_method in the API's words.)
 The API is the reference: it passes the contract's cases.
 """
 
@@ -52,7 +51,6 @@ from .door_parity import (
     Example,
     caches_dropped,
     example_state,
-    import_time_zone,
     parity_world,
     stored,
     through_api,
@@ -152,12 +150,12 @@ def existing_leads() -> st.SearchStrategy[list[dict]]:
 
 
 def duplicate_checks(door: str) -> st.SearchStrategy[str]:
-    """One of the 12 checks in the API's words, with a window in any case for the importer
-    (it offers one check and a window); the manual form offers one check and no window."""
+    """Checks of the 12 in the API's words, with a window in any case for the importer (it
+    offers several checks and a window); the manual form offers one check and no window."""
     names = list(DUPLICATE_CHECK_TOKENS.values())
     if door == "manual":
         return st.sampled_from(["", *names])
-    chosen = st.lists(st.sampled_from(names), min_size=1, max_size=1)
+    chosen = st.lists(st.sampled_from(names), min_size=1, max_size=2)
     return st.builds(
         lambda checks, window, spell: spell("-".join(filter(None, [*checks, window]))),
         chosen,
@@ -193,7 +191,11 @@ def examples(draw) -> Example:
         "nanpa_ac_prefix_check": "" if manual else draw(rare_flag),
         "tz_method": ""
         if manual
-        else draw(st.sampled_from(["", "POSTAL", "TZCODE", "NANPA", "tzcode"])),
+        else draw(
+            st.sampled_from(
+                ["", "POSTAL", "TZCODE", "NANPA", "tzcode", "POSTAL-NANPA", "TZCODENANPA"]
+            )
+        ),
         "hopper_priority": "" if manual else draw(st.sampled_from(["", "5", "-120"])),
         # The form has no such option: see door_limits.
         "hopper_local_call_time_check": "" if manual else draw(rare_flag),
@@ -244,10 +246,8 @@ def door_limits(example: Example) -> dict[str, list[str]]:
     row, typed = example.row, typed_options(example)
     skipped = {}
     importer = []
-    if len(typed.duplicates.checks) > 1:
-        importer.append("offers one duplicate check")
-    if import_time_zone(typed) is None:
-        importer.append("offers one time-zone source (and NANPA off without NANPA data)")
+    if example.options["tz_method"] and typed.time_zone == PHONE_CODE_ONLY:
+        importer.append("refuses a tz_method that names no source; the API reads it as none")
     if "," in row["phone_number"]:
         importer.append("reduces phone numbers to digits (contract §5); the API keeps commas")
     if not row["alt_phone"].isdigit() and row["alt_phone"]:

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin
 
-from ..selectors import api_log_functions, lead_statuses
+from .search import api_log_functions, lead_statuses
 
 
 class LeadStatusFilter(admin.SimpleListFilter):

@@ -15,11 +15,11 @@ from django.utils.html import format_html_join
 
 from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
 from ..models import AltPhone, Lead, LeadList
-from ..selectors import lead_search_filter
 from ..services import lead_update
 from .dashboard import dashboard_view
 from .exports import lead_export_page
 from .filters import LeadStatusFilter, TimeZoneFilter
+from .search import lead_search_filter
 
 
 class AltPhoneInline(admin.TabularInline):

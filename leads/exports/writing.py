@@ -41,9 +41,9 @@ from leads.db_functions import (
 )
 from leads.models import CustomFieldDefinition, Lead
 from leads.rules import STANDARD_LAYOUT
+from leads.spreadsheets import XlsxSheets, xlsx_workbook
 
 CHUNK_ROWS = 10_000
-XLSX_MAX_ROWS = 1_048_576
 LEAD_COLUMNS: tuple[str, ...] = (
     "lead_id",
     "list_id",
@@ -91,11 +91,11 @@ def export_layout(leads: QuerySet[Lead]) -> Layout:
     """The layout for ``leads``: one column per label of the custom fields (that store a
     value) of the lists that hold at least one of ``leads``; one small query, plus one
     index probe per list that has custom fields."""
-    definitions = list(
-        CustomFieldDefinition.objects.exclude(
-            field_type__in=CustomFieldDefinition.NON_STORING_TYPES
-        ).values_list("list_id", "field_label")
-    )
+    definitions = [
+        (d.list_id, d.field_label)
+        for d in CustomFieldDefinition.objects.only("list_id", "field_label", "field_type")
+        if d.stores_value
+    ]
     lists = {list_id for list_id, _ in definitions}
     used = {list_id for list_id in lists if leads.filter(list_id=list_id).exists()}
     labels = sorted({label for list_id, label in definitions if list_id in used})
@@ -255,46 +255,22 @@ class _CsvWriter:
 
 class _XlsxWriter:
     def __init__(self, path: Path, layout: Layout) -> None:
-        import xlsxwriter
-
-        self.workbook = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "in_memory": False,
-            },
-        )
-        self.bold = self.workbook.add_format({"bold": True})
+        self.workbook = xlsx_workbook(path)
         self.datetime = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
-        self.header = layout.header
+        self.sheets = XlsxSheets(self.workbook, list(layout.header))
         zone = timezone.get_current_timezone()
         self.cells = _Cells(layout, lambda when: when.astimezone(zone).replace(tzinfo=None))
-        self.sheet = None
-        self.row_at = XLSX_MAX_ROWS
 
     def select(self, layout: Layout) -> tuple:
         return layout.fields
 
-    def _new_sheet(self) -> None:
-        self.sheet = self.workbook.add_worksheet()
-        self.sheet.write_row(0, 0, self.header, self.bold)
-        self.sheet.freeze_panes(1, 0)
-        self.row_at = 1
-
     def write(self, chunk: list[tuple]) -> int:
         for values in chunk:
-            if self.row_at >= XLSX_MAX_ROWS:
-                self._new_sheet()
-            self._write_row(self.row_at, self.cells.row(values))
-            self.row_at += 1
+            self._write_row(*self.sheets.next_row(), self.cells.row(values))
         return len(chunk)
 
-    def _write_row(self, at: int, cells: list) -> None:
-        sheet = self.sheet
+    def _write_row(self, sheet, at: int, cells: list) -> None:
         for column, value in enumerate(cells):
             if value is None or value == "":
                 continue
@@ -310,6 +286,5 @@ class _XlsxWriter:
                 sheet.write_string(at, column, str(value))
 
     def close(self) -> None:
-        if self.sheet is None:
-            self._new_sheet()
+        self.sheets.finish()
         self.workbook.close()

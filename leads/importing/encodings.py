@@ -1,6 +1,6 @@
 """Which encoding a delimited text file is in, and its lines decoded without silent damage.
 
-What callers (``reading``) may rely on:
+What callers (``text_files``, ``reading``) may rely on:
 
 * ``text_encoding`` reads the whole file once and names how to decode it: a Python codec
   name, or ``MIXED`` for a file whose lines are UTF-8 and Windows-1252 mixed (see its

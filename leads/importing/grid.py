@@ -4,7 +4,7 @@ Calamine keeps a sheet as a dense grid, from its first used cell to its last, wh
 between: an XLSX of two cells, A1 and XFD1048576, asks for 17 billion cells (half a terabyte),
 an ODS row of one value repeated 100 times, itself repeated 200,000 times, for 20 million, and
 an XLS of A1 and IV65536 for 17 million (a 6 kB file that took 1.1 GB).
-``reading`` loads a sheet with calamine only when these counts fit its budget; it streams (or
+``workbooks`` loads a sheet with calamine only when these counts fit its budget; it streams (or
 refuses) the others. A count of ``math.inf`` means "cannot be bounded cheaply".
 """
 

@@ -19,14 +19,15 @@ from django.utils import timezone
 
 from leads.models import CustomFieldDefinition, ImportJob
 from leads.rules import STANDARD_LAYOUT
-from leads.selectors import custom_fields_of_list, list_get
+from leads.selectors import custom_fields_storing, list_get
 
 from . import tasks
 from .engine import job_rows
+from .errors import UnreadableFile
 from .limits import upload_check_size
 from .mapping import auto_map
 from .options import ImportOptions, import_options_clean
-from .reading import UnreadableFile, inspect_file
+from .reading import inspect_file
 
 Status = ImportJob.Status
 # A RUNNING or CHECKING job whose worker has not reported for this long is started again.
@@ -64,7 +65,7 @@ def import_job_create(*, upload: File, original_name: str, created_by) -> Import
 
     The job is UPLOADED, with ``content_hash`` (SHA-256), format, encoding, delimiter, header,
     ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); it has no
-    list yet. Raises ``reading.UnreadableFile`` (``message`` for the person) when the file
+    list yet. Raises ``errors.UnreadableFile`` (``message`` for the person) when the file
     is over the upload limit or cannot be read as a lead file (``limits``: workbooks are
     checked before they are unpacked); nothing is kept then.
     """
@@ -163,14 +164,13 @@ def import_job_configure(
 def _check_custom_labels(labels: list[str], list_id: int | None) -> None:
     if not labels:
         return
+    # Only fields that store a value: a column mapped to a script or display field would be
+    # read and never kept.
     if list_id is not None:
-        known = {d.field_label for d in custom_fields_of_list(list_id)}
+        known = {d.field_label for d in custom_fields_storing(list_id)}
     else:
-        known = set(
-            CustomFieldDefinition.objects.filter(field_label__in=labels).values_list(
-                "field_label", flat=True
-            )
-        )
+        definitions = CustomFieldDefinition.objects.filter(field_label__in=labels)
+        known = {d.field_label for d in definitions if d.stores_value}
     unknown = [label for label in labels if label not in known]
     if unknown:
         raise ImportConfigError(f"Unknown field(s): {', '.join(unknown)}.")

@@ -26,8 +26,8 @@ from pathlib import Path
 from django.conf import settings
 
 from leads.models import ImportJob
+from leads.spreadsheets import XlsxSheets, xlsx_workbook
 
-XLSX_MAX_ROWS = 1_048_576
 # How often (in rows) a long XLSX copy tells the database that its writer is alive.
 HEARTBEAT_ROWS = 50_000
 PART_SUFFIX = ".part"
@@ -61,22 +61,12 @@ def result_xlsx_write(job: ImportJob, *, heartbeat: Callable[[], None] | None = 
     row limit on further sheets; cells as text, numbers for row and lead id) and return the
     file's media name, or "" when the job has no result CSV. ``heartbeat`` is called every
     HEARTBEAT_ROWS rows (it may raise to stop the copy; the part file is then removed)."""
-    import xlsxwriter
-
     source = result_path(job, "csv")
     if not source.exists():
         return ""
     target = result_path(job, "xlsx")
     partial = target.with_name(f"{target.name}.{uuid.uuid4().hex[:12]}{PART_SUFFIX}")
-    workbook = xlsxwriter.Workbook(
-        str(partial),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    workbook = xlsx_workbook(partial)
     try:
         with source.open(encoding="utf-8-sig", newline="") as stream:
             _copy_rows(workbook, csv.reader(stream), heartbeat)
@@ -89,15 +79,11 @@ def result_xlsx_write(job: ImportJob, *, heartbeat: Callable[[], None] | None = 
 
 
 def _copy_rows(workbook, reader: Iterator[list[str]], heartbeat) -> None:
-    bold = workbook.add_format({"bold": True})
     header = [cell[1:] if cell[:1] == "'" else cell for cell in next(reader, [])]
-    sheet, row_at = None, XLSX_MAX_ROWS
+    sheets = XlsxSheets(workbook, header)
     for count, line in enumerate(reader, 1):
-        if row_at >= XLSX_MAX_ROWS:
-            sheet = workbook.add_worksheet()
-            sheet.write_row(0, 0, header, bold)
-            row_at = 1
-            write, write_number = sheet.write_string, sheet.write_number
+        sheet, row_at = sheets.next_row()
+        write, write_number = sheet.write_string, sheet.write_number
         write_number(row_at, 0, int(line[0]))
         write(row_at, 1, line[1])
         write(row_at, 2, line[2])
@@ -107,11 +93,9 @@ def _copy_rows(workbook, reader: Iterator[list[str]], heartbeat) -> None:
         for column, cell in enumerate(line[5:], 5):
             if cell:
                 write(row_at, column, cell[1:] if cell[0] == "'" else cell)
-        row_at += 1
         if heartbeat is not None and count % HEARTBEAT_ROWS == 0:
             heartbeat()
-    if sheet is None:
-        workbook.add_worksheet().write_row(0, 0, header, bold)
+    sheets.finish()
 
 
 def jobs_missing_files() -> list[ImportJob]:

@@ -1,6 +1,8 @@
 from django.core.validators import RegexValidator
 from django.db import models
 
+from ..rules import STANDARD_LEAD_COLUMNS
+
 list_id_validator = RegexValidator(r"^[0-9]{3,12}$", "A list id is a number of 3 to 12 digits.")
 
 
@@ -84,3 +86,14 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_id}:{self.field_label}"
+
+    @property
+    def stores_value(self) -> bool:
+        """Whether a lead keeps a value for this field: not a type that only shows text, and
+        not labelled as a standard lead column (those are never custom, C13). The one
+        declaration of the rule: the pipeline, the importer, the upload page and the exports
+        ask it (``selectors.custom_fields_storing``)."""
+        return (
+            self.field_type not in self.NON_STORING_TYPES
+            and self.field_label not in STANDARD_LEAD_COLUMNS
+        )

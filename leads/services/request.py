@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+# The callback part of the request is declared by the callbacks app, which checks it.
+from callbacks.services import CallbackRequest
+
 from ..outcomes import DuplicateCheck
 from ..rules import LEAD_TEXT_FIELDS
 from ..timezones import PHONE_CODE_ONLY, TimeZoneMethod
@@ -74,22 +77,6 @@ class HopperRequest:
 
     priority: int = 0
     local_call_time_check: bool = False
-
-
-@dataclass(frozen=True)
-class CallbackRequest:
-    """A callback to schedule for the new lead (the lead is added even when it is refused).
-
-    ``when`` is the time as the caller wrote it (YYYY-MM-DD[ HH:MM:SS], NOW or <N>DAYS), read
-    by ``callbacks.services.callback_time_parse``; ``user_only`` gives it to ``user`` alone.
-    """
-
-    campaign_id: str
-    when: str
-    user_only: bool = False
-    user: str = ""
-    status: str = ""
-    comments: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,7 +182,10 @@ def options_to_json(options: AddOptions) -> dict:
         "duplicate_checks": [check.value for check in duplicates.checks],
         "duplicate_days": duplicates.days,
         "duplicate_statuses": sorted(duplicates.statuses),
-        "time_zone": [name for name in ("postal", "tz_code", "nanpa") if getattr(tz, name)],
+        "time_zone": _time_zone_to_json(tz),
+        "time_zone_without_nanpa_data": None
+        if tz.without_nanpa_data is None
+        else _time_zone_to_json(tz.without_nanpa_data),
         "add_to_hopper": options.hopper is not None,
         "hopper_priority": options.hopper.priority if options.hopper else 0,
         "hopper_local_call_time_check": bool(
@@ -205,11 +195,29 @@ def options_to_json(options: AddOptions) -> dict:
 
 
 _CHECK_ORDER = list(DuplicateCheck)
+_TIME_ZONE_SOURCES = ("postal", "tz_code", "nanpa")
+
+
+def _time_zone_to_json(method: TimeZoneMethod) -> list[str]:
+    return [name for name in _TIME_ZONE_SOURCES if getattr(method, name)]
+
+
+def _time_zone_from_json(names, without_nanpa_data) -> TimeZoneMethod:
+    """The method of ``_time_zone_to_json``; ``without_nanpa_data`` None keeps the derived
+    fallback (``TimeZoneMethod.when_nanpa_unloaded``)."""
+    unknown = set(names or ()) - set(_TIME_ZONE_SOURCES)
+    if unknown:
+        raise ValueError(f"Unknown time-zone source(s): {', '.join(sorted(unknown))}.")
+    sources = {name: name in (names or ()) for name in _TIME_ZONE_SOURCES}
+    if without_nanpa_data is None:
+        return TimeZoneMethod(**sources)
+    return TimeZoneMethod(
+        **sources, without_nanpa_data=_time_zone_from_json(without_nanpa_data, None)
+    )
 
 
 def options_from_json(data: Mapping) -> AddOptions:
     """The options of ``options_to_json``; raises ValueError for a value of no known kind."""
-    tz = set(data.get("time_zone") or ())
     days = data.get("duplicate_days")
     return AddOptions(
         list_exists_check=bool(data.get("list_exists_check")),
@@ -232,8 +240,8 @@ def options_from_json(data: Mapping) -> AddOptions:
             days=int(days) if days else None,
             statuses=frozenset(data.get("duplicate_statuses") or ()),
         ),
-        time_zone=TimeZoneMethod(
-            postal="postal" in tz, tz_code="tz_code" in tz, nanpa="nanpa" in tz
+        time_zone=_time_zone_from_json(
+            data.get("time_zone"), data.get("time_zone_without_nanpa_data")
         ),
         hopper=HopperRequest(
             priority=int(data.get("hopper_priority") or 0),

@@ -14,11 +14,11 @@ from ..phones import phone_problem
 from ..pipeline.storage import custom_value_clean
 from ..rules import (
     LEAD_TEXT_FIELDS,
-    RANK_MAX,
     clean_gender,
     clean_value,
     fit_to_column,
     parse_date_of_birth,
+    rank_parse,
 )
 from ..selectors import lead_find_list_duplicate, system_settings_get
 from ..timezones import PHONE_CODE_ONLY, lead_gmt_offset
@@ -108,7 +108,7 @@ def _changes_clean(changes: Mapping[str, object]) -> dict[str, object]:
             is_date = value is None or isinstance(value, date)
             cleaned[name] = value if is_date else parse_date_of_birth(text(name, value))
         elif name == "rank":
-            cleaned[name] = max(-RANK_MAX, min(int(value or 0), RANK_MAX))
+            cleaned[name] = rank_parse("" if value is None else str(value))
         elif name == "gender":
             cleaned[name] = clean_gender(text(name, value))
         elif name in LEAD_EDITABLE_TEXT_FIELDS:

@@ -260,6 +260,19 @@ def test_lead_update_service_rules(lead_list):
         lead_update(lead=lead, changes={"entry_date": "2020-01-01"}, user=None)
 
 
+def test_lead_update_drops_a_rank_sign_as_the_other_doors_do(lead_list):
+    """The rank rule (``rules.rank_parse``): the API, the add form and the import drop the
+    sign, so an edit does too, whether the form gives an int or text."""
+    lead = LeadFactory(list=lead_list)
+
+    lead_update(lead=lead, changes={"rank": -5}, user=None)
+    lead.refresh_from_db()
+    assert lead.rank == 5
+    lead_update(lead=lead, changes={"rank": "-7"}, user=None)
+    lead.refresh_from_db()
+    assert lead.rank == 7
+
+
 def test_lead_update_refusal_is_typed_and_writes_nothing(lead_list):
     LeadFactory(list=lead_list, phone_number="7275550111")
     lead = LeadFactory(list=lead_list, phone_number="7275550222", city="Tampa")

@@ -15,6 +15,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from leads import spreadsheets
 from leads.exports import jobs, writing
 from leads.exports.visible import leads_visible
 from leads.models import ExportJob
@@ -172,6 +173,27 @@ def test_csv_has_a_bom_neutralised_formulas_local_times_and_custom_columns(clien
     assert row["entry_date"] == local.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def test_custom_columns_are_the_fields_that_store_a_value(client, viewer):
+    """A field that only shows text, or one labelled as a standard lead column (never
+    custom, C13), gets no column: the header names each lead column once."""
+    lead_list = LeadListFactory(list_id=8202)
+    CustomFieldDefinitionFactory(list=lead_list, field_label="favourite")
+    CustomFieldDefinitionFactory(list=lead_list, field_label="city")
+    CustomFieldDefinitionFactory(list=lead_list, field_label="pitch", field_type="SCRIPT")
+    LeadFactory(list=lead_list, city="Tampa", custom_values={"favourite": "red"})
+    client.force_login(viewer)
+
+    export(client)
+
+    job = ExportJob.objects.get()
+    with job.file.open("rb") as stream:
+        header = next(csv.reader(io.StringIO(stream.read().decode("utf-8-sig"))))
+    assert header.count("city") == 1
+    assert "pitch" not in header
+    (row,) = csv_rows(job)
+    assert (row["city"], row["favourite"]) == ("Tampa", "red")
+
+
 def test_xlsx_has_typed_cells_a_frozen_header_and_neutralised_text(client, viewer):
     lead = LeadFactory(
         first_name="=cmd|' /C calc'!A0", date_of_birth=date(1975, 6, 1), called_count=3
@@ -215,7 +237,7 @@ def test_an_export_larger_than_one_chunk_writes_every_lead_once_in_order(setting
 
 def test_xlsx_goes_on_in_a_further_sheet_past_the_row_limit(settings, viewer, monkeypatch):
     settings.TASKS = QUEUE_ONLY
-    monkeypatch.setattr(writing, "XLSX_MAX_ROWS", 3)  # a header and two leads per sheet
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_ROWS", 3)  # a header and two leads per sheet
     leads = LeadFactory.create_batch(5)
     job = jobs.export_job_create(user=viewer, query="", file_format="xlsx")
 

@@ -211,3 +211,49 @@ def test_command_line_options_become_typed_import_options(leads_file, target):
 def test_an_unknown_duplicate_check_is_refused_by_the_command_line(leads_file, target):
     with pytest.raises(CommandError, match="duplicate-check"):
         import_leads(leads_file, "--list", target.list_id, "--duplicate-check", "DUPNOPE")
+
+
+def test_several_duplicate_checks_repeated_or_comma_listed_run_in_check_order(leads_file, target):
+    """Parity with the upload options and the API: any set of the 12 checks."""
+    import_leads(
+        leads_file,
+        "--list",
+        target.list_id,
+        "--dry-run",
+        "--duplicate-check",
+        "DUPSYS,duplist",
+        "--duplicate-check=DUPNAMEPHONECAMP",
+    )
+    options = ImportOptions.from_json(ImportJob.objects.get().options).add
+    assert options.duplicates.checks == (
+        DuplicateCheck.LIST,
+        DuplicateCheck.SYS,
+        DuplicateCheck.NAME_PHONE_CAMP,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "method"),
+    [
+        # Without NANPA data the API drops "NANPA" from the text and reads it again (§3.7).
+        (
+            "POSTAL-NANPA",
+            TimeZoneMethod(postal=True, nanpa=True, without_nanpa_data=TimeZoneMethod(postal=True)),
+        ),
+        # Only the upper-case word is dropped.
+        ("nanpa", TimeZoneMethod(nanpa=True, without_nanpa_data=TimeZoneMethod(nanpa=True))),
+        # TZCODE counts only as the whole text: here, only without NANPA data.
+        (
+            "TZCODENANPA",
+            TimeZoneMethod(nanpa=True, without_nanpa_data=TimeZoneMethod(tz_code=True)),
+        ),
+    ],
+)
+def test_the_time_zone_method_is_read_as_the_api_reads_tz_method(leads_file, target, text, method):
+    import_leads(leads_file, "--list", target.list_id, "--dry-run", "--tz-method", text)
+    assert ImportOptions.from_json(ImportJob.objects.get().options).add.time_zone == method
+
+
+def test_a_time_zone_method_naming_no_source_is_refused(leads_file, target):
+    with pytest.raises(CommandError, match="tz-method"):
+        import_leads(leads_file, "--list", target.list_id, "--tz-method", "ZIPCODE")

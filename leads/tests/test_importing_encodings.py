@@ -11,8 +11,9 @@ from django.core.management import call_command
 
 from leads.importing import encodings, engine, jobs
 from leads.importing.encodings import EncodingRepairs
+from leads.importing.errors import UnreadableFile
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile, inspect_file, iter_rows
+from leads.importing.reading import inspect_file, iter_rows
 from leads.models import ImportJob, Lead
 from leads.tests.factories import LeadListFactory
 

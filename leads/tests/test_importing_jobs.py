@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory
 from leads.importing import jobs
+from leads.importing.errors import UnreadableFile
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob, Lead
 from leads.outcomes import DuplicateCheck
 from leads.services.request import DncMode
@@ -131,6 +131,23 @@ def test_configure_refuses_what_cannot_work(target, list_id, mapping, options, m
             has_header=True,
         )
     assert message in error.value.message
+
+
+@pytest.mark.parametrize("list_id", [6001, None])
+def test_a_column_mapped_to_a_field_that_stores_nothing_is_refused(target, list_id):
+    """A script field shows text and keeps no value: its column would be read for nothing."""
+    CustomFieldDefinitionFactory(list=target, field_label="pitch", field_type="SCRIPT")
+    mapping = {0: "phone_number", 1: "pitch"}
+    if list_id is None:
+        mapping[2] = "list_id"
+    with pytest.raises(jobs.ImportConfigError, match="Unknown field"):
+        jobs.import_job_configure(
+            job=upload(),
+            list_id=list_id,
+            mapping=mapping,
+            options=import_options(),
+            has_header=True,
+        )
 
 
 def test_configure_stores_cleaned_options_custom_labels_and_the_header_choice(target):

@@ -17,8 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from leads.importing import limits, reading
-from leads.importing.reading import UnreadableFile, inspect_file, iter_rows
+from leads.importing import limits, workbooks
+from leads.importing.errors import UnreadableFile
+from leads.importing.reading import inspect_file, iter_rows
 from leads.models import ImportJob
 from leads.tests.factories import LeadListFactory, UserFactory
 from leads.tests.test_importing_reading import (
@@ -144,7 +145,7 @@ def test_a_zip_of_too_many_entries_is_refused(tmp_path):
 @pytest.mark.parametrize("engine", ["calamine", "streamed"])
 def test_a_huge_cell_is_refused(tmp_path, monkeypatch, engine):
     if engine == "streamed":
-        monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+        monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     path = hand_made_xlsx(tmp_path, HEADER + xlsx_row(3, "7275551112", _random_text(200_000)))
     with pytest.raises(UnreadableFile, match="longer than 32,767 characters"):
         inspect_file(path)
@@ -161,7 +162,7 @@ def test_a_huge_shared_string_is_refused(tmp_path):
 
 def test_a_shared_string_of_many_short_runs_is_refused_while_streaming(tmp_path, monkeypatch):
     """Each run passes the check before reading; their sum is caught as the string grows."""
-    monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+    monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     runs = "".join(f"<r><t>{_random_text(1000)}</t></r>" for _ in range(40))
     sheet = HEADER + '<x:row r="3"><x:c t="s"><x:v>0</x:v></x:c><x:c><x:v>1</x:v></x:c></x:row>'
     path = hand_made_xlsx(tmp_path, sheet, shared_strings=f"<si>{runs}</si>")
@@ -317,7 +318,8 @@ def test_the_upload_page_refuses_a_zip_bomb_and_a_file_over_the_upload_limit(
 _MEASURE = """
 import json, resource, sys, django
 django.setup()
-from leads.importing.reading import UnreadableFile, inspect_file
+from leads.importing.errors import UnreadableFile
+from leads.importing.reading import inspect_file
 try:
     inspect_file(sys.argv[1])
     outcome = "read"

@@ -9,8 +9,9 @@ from pathlib import Path
 import openpyxl  # test-only: python-calamine reads spreadsheets but cannot write them
 import pytest
 
-from leads.importing import reading
-from leads.importing.reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
+from leads.importing import workbooks
+from leads.importing.errors import UnreadableFile
+from leads.importing.reading import SheetInfo, inspect_file, iter_rows
 
 LEADS = "phone_number,first_name,last_name\r\n7275551111,José,Müller\r\n7275551112,Zoë,Ärger\r\n"
 
@@ -143,7 +144,7 @@ def ods_file(tmp_path: Path, table_rows: list[str]) -> Path:
 def xlsx_engine(request, monkeypatch):
     """Every XLSX test runs twice: loaded by python-calamine, and streamed as a large sheet is."""
     if request.param == "streamed":
-        monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+        monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     return request.param
 
 
@@ -426,7 +427,7 @@ def test_xlsx_1904_dates(tmp_path, xlsx_engine):
 
 
 def test_streamed_xlsx_row_count_comes_from_the_dimension(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+    monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     sheet = xlsx_row(1, "Phone", "Name") + xlsx_row(2, "7275551111", "Ann")
     path = hand_made_xlsx(tmp_path, sheet, dimension='<x:dimension ref="A1:B40"/>')
     assert inspect_file(path).row_count == 39
@@ -464,7 +465,7 @@ def test_ods(tmp_path):
 def test_an_ods_too_large_to_load_is_refused(tmp_path, monkeypatch):
     row = "<table:table-row>" + ods_cell("float", "7275551111") * 2 + "</table:table-row>"
     path = ods_file(tmp_path, [row])
-    monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+    monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     with pytest.raises(UnreadableFile, match="ODS file is too large"):
         inspect_file(path)
 
@@ -551,7 +552,7 @@ def test_a_truncated_xlsx_is_refused(tmp_path):
 @pytest.mark.parametrize("engine", ["calamine", "streamed"])
 def test_an_xlsx_with_a_broken_sheet_is_refused(tmp_path, monkeypatch, engine):
     if engine == "streamed":
-        monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+        monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     path = hand_made_xlsx(tmp_path, '<x:row r="1"><x:c><x:v>1</x:v></x:c><x:c><x:v>2</x:row>')
     with pytest.raises(UnreadableFile, match="XLSX file could not be read"):
         inspect_file(path)
@@ -607,7 +608,7 @@ def test_a_large_csv_is_streamed_not_loaded(tmp_path):
 
 
 def test_a_streamed_xlsx_is_not_loaded(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "_CALAMINE_BUDGET", 0)
+    monkeypatch.setattr(workbooks, "_CALAMINE_BUDGET", 0)
     shared = '<x:c t="s"><x:v>{}</x:v></x:c>'
     sheet = "".join(
         xlsx_row(n, f"72755{n:05d}", f"{n} Main St").replace(

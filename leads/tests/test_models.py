@@ -14,6 +14,7 @@ from leads.models import (
     UserGroup,
 )
 from leads.pipeline.dnc import dnc_number_blocked
+from leads.selectors import custom_fields_storing
 from leads.tests.factories import (
     ApiUserFactory,
     CustomFieldDefinitionFactory,
@@ -274,3 +275,17 @@ def test_api_user_factory_makes_a_user_who_may_add_leads():
     assert profile.user_level == 9 and profile.api_access and profile.modify_leads == 1
     assert profile.allows_function("add_lead")
     assert profile.user_group.allows_all_campaigns
+
+
+@pytest.mark.django_db
+def test_custom_fields_storing_leaves_out_display_types_and_standard_column_labels():
+    """``stores_value`` is the one rule; ``custom_fields_storing`` applies it per list."""
+    lead_list = LeadListFactory()
+    kept = CustomFieldDefinitionFactory(list=lead_list, field_label="favourite", field_rank=1)
+    for rank, kind in enumerate(sorted(CustomFieldDefinition.NON_STORING_TYPES), start=2):
+        CustomFieldDefinitionFactory(
+            list=lead_list, field_label=kind.lower(), field_type=kind, field_rank=rank
+        )
+    CustomFieldDefinitionFactory(list=lead_list, field_label="phone_number", field_rank=9)
+
+    assert custom_fields_storing(lead_list.list_id) == [kept]

@@ -11,6 +11,7 @@ from leads.rules import (
     clean_value,
     fit_to_column,
     parse_date_of_birth,
+    rank_parse,
 )
 
 
@@ -41,6 +42,13 @@ from leads.rules import (
 )
 def test_filters_remove_characters_outside_the_allow_list(name, raw, expected):
     assert clean_value(name, raw, non_latin=False) == expected
+
+
+@pytest.mark.parametrize(
+    "text, rank", [("-5", 5), ("", 0), ("12", 12), ("1 2", 12), ("99999", 32767), ("9" * 30, 32767)]
+)
+def test_rank_parse_is_the_one_rank_rule_sign_dropped_and_capped(text, rank):
+    assert rank_parse(text) == rank
 
 
 def test_non_latin_mode_keeps_unicode_letters_but_not_underscore_where_disallowed():

@@ -4,6 +4,8 @@
 import pytest
 
 from leads.api import formatting
+from leads.forms import LeadAddForm
+from leads.forms_imports import MappingForm
 from leads.outcomes import (
     CallbackResult,
     CustomFieldsResult,
@@ -15,7 +17,9 @@ from leads.outcomes import (
 from leads.phones import PhoneProblem
 from leads.services.request import DncMode
 from leads.wording import (
+    DNC_MODE_CHOICES,
     DNC_MODE_LABELS,
+    DUPLICATE_CHECK_CHOICES,
     DUPLICATE_CHECK_CODES,
     PHONE_PROBLEM_TEXT,
     check_label,
@@ -62,3 +66,15 @@ def test_stored_checks_are_named_as_supervisors_know_them():
     assert stored_check_code("phone_alt:campaign") == "DUPPHONEALTCAMP"
     assert stored_check_code("something else") == "something else"
     assert check_label(DuplicateCheck.LIST) == "Phone number in this list (DUPLIST)"
+
+
+def test_supervisor_choice_lists_offer_the_enums_values_in_their_words():
+    """The manual entry form and the upload page's options offer each check and DNC mode by
+    its typed value, labelled here, never by an API token."""
+    assert DUPLICATE_CHECK_CHOICES[1:] == [(c.value, check_label(c)) for c in DuplicateCheck]
+    assert [(mode.value, DNC_MODE_LABELS[mode]) for mode in DncMode] == DNC_MODE_CHOICES
+    for form in (LeadAddForm, MappingForm):
+        fields = form.base_fields
+        assert fields["duplicate_check"].choices == DUPLICATE_CHECK_CHOICES
+        assert fields["dnc_check"].choices == fields["campaign_dnc_check"].choices
+        assert fields["dnc_check"].choices == DNC_MODE_CHOICES

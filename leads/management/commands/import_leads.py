@@ -16,10 +16,11 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from leads.api.parser import DNC_MODE_TOKENS, time_zone_method_parse
 from leads.importing import engine, jobs
+from leads.importing.errors import UnreadableFile
 from leads.importing.mapping import normalise_header, standard_layout_map
 from leads.importing.options import ImportOptions
-from leads.importing.reading import UnreadableFile
 from leads.management.progress import Progress
 from leads.models import ImportJob
 from leads.outcomes import DAY_WINDOWS, DuplicateCheck
@@ -33,6 +34,7 @@ from leads.services.request import (
     PhoneChecks,
     TimeZoneMethod,
 )
+from leads.timezones import PHONE_CODE_ONLY
 from leads.wording import CHECK_BY_CODE, IMPORT_OUTCOME_SHORT_LABELS
 
 LABELS = IMPORT_OUTCOME_SHORT_LABELS
@@ -49,9 +51,11 @@ class Command(BaseCommand):
         parser.add_argument("--list", type=int, dest="list_id", help="target list id")
         parser.add_argument(
             "--duplicate-check",
-            type=_duplicate_check,
-            default=None,
-            help=f"one of {', '.join(CHECK_BY_CODE)}",
+            type=_duplicate_checks,
+            action="extend",
+            default=[],
+            metavar="CHECK[,CHECK...]",
+            help=f"repeatable, or a comma list; each one of {', '.join(CHECK_BY_CODE)}",
         )
         parser.add_argument(
             "--duplicate-days",
@@ -66,7 +70,13 @@ class Command(BaseCommand):
         parser.add_argument("--dnc-check", choices=list(DNC_CHOICES), default="")
         parser.add_argument("--campaign-dnc-check", choices=list(DNC_CHOICES), default="")
         parser.add_argument("--campaign-id", default="", help="campaign of --campaign-dnc-check")
-        parser.add_argument("--tz-method", choices=list(TZ_CHOICES), default="")
+        parser.add_argument(
+            "--tz-method",
+            type=_time_zone_method,
+            default=PHONE_CODE_ONLY,
+            metavar="METHOD",
+            help="as the API's tz_method: POSTAL, TZCODE, NANPA, POSTAL-NANPA, TZCODENANPA ...",
+        )
         parser.add_argument("--phone-code", default="", help="default phone code (else 1)")
         parser.add_argument(
             "--hopper-priority",
@@ -216,25 +226,34 @@ class Command(BaseCommand):
             self.stdout.write(f"  {reason}: {rows}")
 
 
-DNC_CHOICES = {"Y": DncMode.NUMBER, "AREACODE": DncMode.AREACODE, "": DncMode.OFF}
-TZ_CHOICES = {
-    "": TimeZoneMethod(),
-    "POSTAL": TimeZoneMethod(postal=True),
-    "TZCODE": TimeZoneMethod(tz_code=True),
-    "NANPA": TimeZoneMethod(nanpa=True),
-}
+# The API's words for the DNC modes and time-zone methods (``leads.api.parser``), so that a
+# command line reads as an add_lead request does.
+DNC_CHOICES = {"": DncMode.OFF, **DNC_MODE_TOKENS}
 
 
-def _duplicate_check(code: str) -> DuplicateCheck:
-    check = CHECK_BY_CODE.get(code.upper())
-    if check is None:
-        raise ValueError(code)
-    return check
+def _duplicate_checks(text: str) -> list[DuplicateCheck]:
+    """Checks by their short names (DUPLIST), comma separated, in any case."""
+    checks = []
+    for code in filter(None, (part.strip().upper() for part in text.split(","))):
+        check = CHECK_BY_CODE.get(code)
+        if check is None:
+            raise ValueError(code)
+        checks.append(check)
+    return checks
+
+
+def _time_zone_method(text: str) -> TimeZoneMethod:
+    """The API's reading of tz_method (NANPA's fallback without NANPA data included); a text
+    that names no source is refused rather than read as the phone code alone."""
+    method = time_zone_method_parse(text)
+    if text and method == PHONE_CODE_ONLY:
+        raise ValueError(text)
+    return method
 
 
 def _import_options(options: dict) -> ImportOptions:
     """The command line's options as the importer's typed options."""
-    check = options["duplicate_check"]
+    checks = sorted(set(options["duplicate_check"]), key=list(DuplicateCheck).index)
     statuses = frozenset(s.strip().upper() for s in options["statuses"].split(",")) - {""}
     hopper = HopperRequest(
         priority=options["hopper_priority"],
@@ -252,11 +271,11 @@ def _import_options(options: dict) -> ImportOptions:
             campaign_dnc=DNC_CHOICES[options["campaign_dnc_check"]],
             campaign_id=options["campaign_id"],
             duplicates=DuplicatePolicy(
-                checks=(check,) if check else (),
+                checks=tuple(checks),
                 days=options["duplicate_days"],
                 statuses=statuses,
             ),
-            time_zone=TZ_CHOICES[options["tz_method"]],
+            time_zone=options["tz_method"],
             hopper=hopper if options["add_to_hopper"] else None,
         ),
         phone_code=options["phone_code"],

@@ -25,6 +25,7 @@ from ..selectors import dnc_number_blocked, lead_find_duplicate, list_get
 from ..timezones import NANPA_MIN_ROWS, lead_gmt_offset, nanpa_prefix_count, phone_code_state
 from .actor import LeadActor
 from .build import lead_build
+from .hooks import lead_created
 from .parts import add_alt_phones, add_to_hopper, callback_check, custom_fields
 from .request import DncMode, DuplicatePolicy, LeadRequest
 from .review import duplicate_review_add, review_incoming
@@ -143,6 +144,8 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         custom_values=custom.values if stored_custom else None,
     )
     fastsql.lead_insert(lead)
+    # Webhooks (issue 12, D19): the new-lead URL and lead.created, in this transaction.
+    lead_created(lead, door=actor.door, now=now)
     outcome.lead_id = lead.lead_id
     outcome.list_id = list_id
     outcome.gmt = gmt

@@ -18,6 +18,8 @@ from django.db import transaction
 from .models import Delivery
 from .selectors import subscriptions_covering
 
+WAKE_SOON_SECONDS = 3
+
 
 def event_id_new() -> str:
     """A new event id: the receiver's idempotency key, kept across tries (webhook-id)."""
@@ -102,3 +104,11 @@ def worker_wake_on_commit() -> None:
     from .tasks import worker_wake
 
     transaction.on_commit(worker_wake)
+
+
+def worker_wake_soon() -> None:
+    """Wake the delivery worker in a few seconds: for rows written in a transaction on a
+    connection Django does not manage, whose commit it cannot wait for."""
+    from .tasks import worker_wake
+
+    worker_wake(delay_seconds=WAKE_SOON_SECONDS)

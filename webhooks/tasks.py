@@ -41,9 +41,10 @@ def deliveries_send_task() -> int:
     return total
 
 
-def worker_wake() -> None:
-    """Have the worker look at the outbox now (after a commit that wrote to it)."""
-    _queue(at=None)
+def worker_wake(delay_seconds: float = 0) -> None:
+    """Have the worker look at the outbox now (after a commit that wrote to it), or in
+    ``delay_seconds``."""
+    _queue(at=timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds else None)
 
 
 def _queue(*, at: datetime | None) -> None:

@@ -39,8 +39,10 @@ from leads.rules import (
 )
 from leads.selectors import list_get
 from leads.services import LeadActor
+from webhooks.models import Delivery
 
 from .checks import Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
+from .hooks import batch_deliveries
 from .lead_rows import LeadRows, copy_text
 from .options import ImportOptions
 
@@ -109,6 +111,9 @@ class _Store:
     def _write(self, cursor, results, added, rows_done, insert) -> None:
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
+        # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
+        # this batch's transaction (nothing when no hook listens to uploads).
+        self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
         if self.hopper and still:
             self._insert_objects(cursor, HopperEntry, self._hopper_entries(still))
         if self.review and (reviews := self._reviews(results)):

@@ -10,9 +10,15 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from webhooks.models import Delivery, Subscription
-from webhooks.outbox import event_deliveries, new_lead_url_delivery, outbox_add
+from webhooks.outbox import (
+    event_deliveries,
+    new_lead_url_delivery,
+    outbox_add,
+    worker_wake_on_commit,
+)
 from webhooks.selectors import subscriptions_covering
 
 from ..models import Lead
@@ -98,9 +104,22 @@ def lead_deliveries(values: Mapping[str, object], *, door: str, now: datetime) -
     return deliveries
 
 
+def import_hooks_wanted() -> bool:
+    """Whether the end of an import may send anything (then it is logged in a transaction
+    with the job's last update)."""
+    door = Lead.Door.UPLOAD
+    return hooks_wanted(door) or bool(subscriptions_covering(IMPORT_FINISHED, door=door))
+
+
 def import_finished(
-    *, job_id: int, list_id: int | None, status: str, counts: Mapping[str, int], now: datetime
+    *, job_id: int, list_id: int | None, status: str, counts: Mapping[str, int]
 ) -> None:
-    """Log the import.finished event in the caller's transaction (the one ending the job)."""
+    """Log the import.finished event in the caller's transaction (the one ending the job),
+    and wake the worker at its commit if uploads have hooks: the batches' deliveries are
+    all committed by then."""
     data = {"import_id": job_id, "list_id": list_id, "status": status, "counts": dict(counts)}
-    outbox_add(event_deliveries(IMPORT_FINISHED, data, now=now, list_id=list_id, door="upload"))
+    door = Lead.Door.UPLOAD
+    now = timezone.now()
+    outbox_add(event_deliveries(IMPORT_FINISHED, data, now=now, list_id=list_id, door=door))
+    if hooks_wanted(door):  # the batches' own wakes may have come before their commits
+        worker_wake_on_commit()

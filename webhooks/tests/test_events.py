@@ -140,6 +140,6 @@ def test_an_import_sends_lead_created_per_row_and_import_finished(
     finished = next(b for b in bodies if b["type"] == "import.finished")
     assert finished["data"]["counts"]["added"] == 2
     assert finished["data"]["import_id"] == job.pk
-    created = sorted(b["data"]["phone_number"] for b in bodies if b["type"] == "lead.created")
-    assert created == ["7275550001", "7275550002"]
+    phones = sorted(b["data"]["phone_number"] for b in bodies if b["type"] == "lead.created")
+    assert phones == ["7275550001", "7275550002"]
     assert {b["data"]["door"] for b in bodies if b["type"] == "lead.created"} == {"upload"}

@@ -41,8 +41,12 @@ def deliveries_claim(*, now: datetime, limit: int) -> list[Delivery]:
         .order_by("id")
     )
     with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+        features = connection.features
+        if features.has_select_for_update_skip_locked:
+            # Workers claim disjoint rows; "of" keeps the subscription join unlocked
+            # (PostgreSQL refuses to lock the nullable side of an outer join).
+            of = ("self",) if features.has_select_for_update_of else ()
+            due = due.select_for_update(skip_locked=True, of=of)
         rows = list(due.select_related("subscription")[:limit])
         if rows:
             lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)

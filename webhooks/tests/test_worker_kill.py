@@ -55,9 +55,9 @@ def worker(env: dict):
 
 
 def test_a_delivery_cut_by_kill_9_is_sent_by_the_next_worker(
-    database_url,
+    database_url,  # noqa: F811  (the fixture imported above)
     receiver,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     env = environment(database_url, tmp_path / "media")
     env.update(WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_LEASE_SECONDS="2")

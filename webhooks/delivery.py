@@ -12,6 +12,7 @@ once. A refused target (D19) is never tried again. A 410 to a signed event switc
 subscription off and cancels its pending deliveries.
 """
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from . import net
 from .models import Attempt, Delivery, Subscription
+from .outbox import expander_get
 from .signing import signed_headers
 
 Status = Delivery.Status
@@ -36,24 +38,52 @@ def deliveries_claim(*, now: datetime, limit: int) -> list[Delivery]:
     )
     due = (
         Delivery.objects.filter(status=Status.PENDING, next_try_at__lte=now)
+        .exclude(kind=Delivery.Kind.BATCH)
         .exclude(lease_until__gt=now)
         .exclude(Exists(earlier))
         .order_by("id")
     )
     with transaction.atomic():
-        features = connection.features
-        if features.has_select_for_update_skip_locked:
-            # Workers claim disjoint rows; "of" keeps the subscription join unlocked
-            # (PostgreSQL refuses to lock the nullable side of an outer join).
-            of = ("self",) if features.has_select_for_update_of else ()
-            due = due.select_for_update(skip_locked=True, of=of)
-        rows = list(due.select_related("subscription")[:limit])
+        rows = list(_locked(due).select_related("subscription")[:limit])
         if rows:
             lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
             Delivery.objects.filter(id__in=[r.id for r in rows]).update(lease_until=lease)
             for row in rows:
                 row.lease_until = lease
     return rows
+
+
+def batches_expand(*, now: datetime, limit: int = 1) -> int:
+    """Turn up to ``limit`` pending batch rows into their deliveries, each batch in one
+    transaction with its expansion (a worker killed meanwhile leaves the batch pending)."""
+    expanded = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            batch = _locked(
+                Delivery.objects.filter(kind=Delivery.Kind.BATCH, status=Status.PENDING)
+            ).order_by("id")[:1]
+            batch = next(iter(batch), None)
+            if batch is None:
+                break
+            # Conditional, so on SQLite (no row locks) a second worker expands nothing twice.
+            if Delivery.objects.filter(pk=batch.pk, status=Status.PENDING).update(
+                status=Status.EXPANDED, tries=1, finished_at=now
+            ):
+                deliveries = expander_get(batch.event_type)(json.loads(batch.body), now)
+                Delivery.objects.bulk_create(deliveries, batch_size=1000)
+        expanded += 1
+    return expanded
+
+
+def _locked(rows):
+    """``rows`` locked for this transaction, skipping rows another worker holds."""
+    features = connection.features
+    if not features.has_select_for_update_skip_locked:
+        return rows
+    # "of" keeps a joined subscription unlocked (PostgreSQL refuses to lock the nullable
+    # side of an outer join).
+    of = ("self",) if features.has_select_for_update_of else ()
+    return rows.select_for_update(skip_locked=True, of=of)
 
 
 def delivery_try(delivery: Delivery) -> net.Answer:
@@ -75,12 +105,13 @@ def delivery_try(delivery: Delivery) -> net.Answer:
 
 
 def deliveries_send(*, limit: int = 200, on_claim=None) -> int:
-    """Claim, try and record one round of due deliveries; the number claimed.
-    ``on_claim(lease_end)`` runs after a claim, before any try."""
+    """Expand a pending batch, then claim, try and record one round of due deliveries; the
+    number of rows taken. ``on_claim(lease_end)`` runs after a claim, before any try."""
     now = timezone.now()
+    expanded = batches_expand(now=now)
     rows = deliveries_claim(now=now, limit=limit)
     if not rows:
-        return 0
+        return expanded
     if on_claim is not None:
         on_claim(rows[0].lease_until or now)
     sendable = [r for r in rows if _sendable(r)]
@@ -96,7 +127,7 @@ def deliveries_send(*, limit: int = 200, on_claim=None) -> int:
         Delivery.objects.filter(id__in=cancelled).update(
             status=Status.CANCELLED, lease_until=None, finished_at=timezone.now()
         )
-    return len(rows)
+    return expanded + len(rows)
 
 
 def _sendable(delivery: Delivery) -> bool:

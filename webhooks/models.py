@@ -66,10 +66,14 @@ class Delivery(models.Model):
     class Kind(models.TextChoices):
         NEW_LEAD_URL = "apinewlead", "New-lead URL (GET)"
         EVENT = "event", "Signed event (POST)"
+        # Many deliveries in one row (an import batch's leads), made into their deliveries
+        # by the worker (outbox.expander_register): the batch pays one insert, not one a lead.
+        BATCH = "batch", "Batch (expanded by the worker)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         DELIVERED = "delivered", "Delivered"
+        EXPANDED = "expanded", "Expanded (a batch)"
         FAILED = "failed", "Failed"
         REFUSED = "refused", "Refused (private address)"
         CANCELLED = "cancelled", "Cancelled (subscription off)"

@@ -9,7 +9,7 @@ cursor of its own (the importer's batches) stores them itself and calls ``worker
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,6 +19,10 @@ from .models import Delivery
 from .selectors import subscriptions_covering
 
 WAKE_SOON_SECONDS = 3
+
+# Batch expanders by name: (the batch's data, now) -> its deliveries (see batch_delivery).
+Expander = Callable[[Mapping[str, object], datetime], list[Delivery]]
+_expanders: dict[str, Expander] = {}
 
 
 def event_id_new() -> str:
@@ -88,6 +92,30 @@ def event_deliveries(
         )
         for s in subscriptions
     ]
+
+
+def expander_register(name: str, expander: Expander) -> None:
+    """Declare how the worker turns a batch named ``name`` into its deliveries (the app that
+    writes such batches registers it at start-up; this app knows nothing of their content)."""
+    _expanders[name] = expander
+
+
+def expander_get(name: str) -> Expander:
+    return _expanders[name]
+
+
+def batch_delivery(name: str, data: Mapping[str, object], *, now: datetime) -> Delivery:
+    """One outbox row standing for many deliveries, made by the expander ``name`` from
+    ``data`` when the worker takes the row (in one transaction: all of them, or none)."""
+    return Delivery(
+        kind=Delivery.Kind.BATCH,
+        event_id=event_id_new(),
+        event_type=name,
+        url="",
+        body=json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")),
+        next_try_at=now,
+        created_at=now,
+    )
 
 
 def outbox_add(deliveries: Iterable[Delivery]) -> None:

@@ -2,11 +2,12 @@
 ``lead.created`` event, written to the webhooks outbox in the lead's own transaction (so a
 rolled-back add sends nothing) and sent after commit by the webhooks worker.
 
-Every door calls one function here once per added lead: ``lead_created`` (the add pipeline)
-or ``leads_created`` (a batch of an import). ``import_finished`` reports a finished import.
+The add pipeline calls ``lead_created`` once per added lead, whatever its door; an import
+batch stores one outbox row for all its leads, expanded later by ``leads_created_expand``
+(``importing/hooks.py``). ``import_finished`` reports a finished import.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from webhooks.models import Delivery, Subscription
 from webhooks.outbox import (
     event_deliveries,
+    expander_register,
     new_lead_url_delivery,
     outbox_add,
     worker_wake_on_commit,
@@ -27,6 +29,8 @@ from ..selectors import list_get, system_settings_get
 
 LEAD_CREATED = Subscription.Event.LEAD_CREATED
 IMPORT_FINISHED = Subscription.Event.IMPORT_FINISHED
+# The outbox batch of an import batch's new leads (webhooks.outbox.batch_delivery).
+LEADS_CREATED_BATCH = "leads.created.batch"
 
 # The lead's fields in a lead.created event (besides lead_id, list_id, door, custom_values).
 EVENT_FIELDS = (
@@ -67,13 +71,12 @@ def lead_created(lead: Lead, *, door: str, now: datetime) -> None:
     outbox_add(lead_deliveries(vars(lead), door=door, now=now))
 
 
-def leads_created(leads: Iterable[Mapping[str, object]], *, door: str, now: datetime):
-    """The deliveries of a batch of new leads (column values by name, ``lead_id`` set), for
-    a caller that stores them in its own statement; [] when no hook wants them (checked
-    once, so a batch nobody listens to costs nothing)."""
-    if not hooks_wanted(door):
-        return []
-    return [d for values in leads for d in lead_deliveries(values, door=door, now=now)]
+def leads_created_expand(data: Mapping[str, object], now: datetime) -> list[Delivery]:
+    """The deliveries of an import batch's leads (``data``: door, lead_ids), made by the
+    webhooks worker from the stored leads (registered as LEADS_CREATED_BATCH)."""
+    door = str(data["door"])
+    leads = Lead.objects.filter(lead_id__in=data["lead_ids"]).order_by("lead_id")
+    return [d for lead in leads for d in lead_deliveries(vars(lead), door=door, now=now)]
 
 
 def hooks_wanted(door: str) -> bool:
@@ -123,3 +126,6 @@ def import_finished(
     outbox_add(event_deliveries(IMPORT_FINISHED, data, now=now, list_id=list_id, door=door))
     if hooks_wanted(door):  # the batches' own wakes may have come before their commits
         worker_wake_on_commit()
+
+
+expander_register(LEADS_CREATED_BATCH, leads_created_expand)

@@ -119,7 +119,7 @@ def test_a_410_answer_switches_the_subscription_off_and_cancels_its_deliveries(
     assert list(Delivery.objects.values_list("status", flat=True)) == [Delivery.Status.FAILED]
 
 
-def test_an_import_sends_lead_created_per_row_and_import_finished(
+def test_an_import_sends_lead_created_per_lead_and_import_finished(
     tmp_path, settings, caller, receiver
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -128,13 +128,9 @@ def test_an_import_sends_lead_created_per_row_and_import_finished(
     job = jobs.import_job_start_import(job=job, background=False)
     engine.import_run(job)
 
-    types = list(Delivery.objects.order_by("id").values_list("event_type", "lead_id"))
-    leads = list(Lead.objects.order_by("lead_id").values_list("lead_id", flat=True))
-    assert types == [
-        ("lead.created", leads[0]),
-        ("lead.created", leads[1]),
-        ("import.finished", None),
-    ]
+    # The import wrote one outbox row per batch; the worker expands it, one per lead.
+    outbox = list(Delivery.objects.order_by("id").values_list("kind", "event_type"))
+    assert outbox == [("batch", "leads.created.batch"), ("event", "import.finished")]
     send_all()
     bodies = [Webhook(subscription.secret).verify(r.body, r.headers) for r in receiver.wait_for(3)]
     finished = next(b for b in bodies if b["type"] == "import.finished")
@@ -143,3 +139,24 @@ def test_an_import_sends_lead_created_per_row_and_import_finished(
     phones = sorted(b["data"]["phone_number"] for b in bodies if b["type"] == "lead.created")
     assert phones == ["7275550001", "7275550002"]
     assert {b["data"]["door"] for b in bodies if b["type"] == "lead.created"} == {"upload"}
+    leads = list(Lead.objects.order_by("lead_id").values_list("lead_id", flat=True))
+    created = Delivery.objects.filter(event_type="lead.created").order_by("id")
+    assert list(created.values_list("lead_id", "status")) == [
+        (lead_id, Delivery.Status.DELIVERED) for lead_id in leads
+    ]
+
+
+def test_an_import_fires_the_new_lead_url_when_the_setting_names_uploads(
+    tmp_path, settings, caller, receiver
+):
+    """NEW_LEAD_URL_DOORS=api,upload: each imported lead GETs the URL, tokens filled."""
+    from leads.tests.factories import SystemSettingsFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NEW_LEAD_URL_DOORS = ["api", "upload"]
+    SystemSettingsFactory(new_lead_url=receiver.url("/new?ph=--A--phone_number--B--"))
+    job = make_job(tmp_path, [row("7275550001"), row("7275550002")], list_id=101)
+    engine.import_run(jobs.import_job_start_import(job=job, background=False))
+    send_all()
+    paths = sorted(r.path for r in receiver.wait_for(2))
+    assert paths == ["/new?ph=7275550001", "/new?ph=7275550002"]

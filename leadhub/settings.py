@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "campaigns",
     "leads",
     "callbacks",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -223,9 +224,24 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks"],
     }
 }
+
+# Outgoing hooks (README, "Webhooks"; D19): the new-lead URL and signed events, sent by a
+# worker on the "webhooks" queue (`manage.py db_worker --queue-name webhooks`).
+# Hosts that may resolve to private or loopback addresses (refused otherwise).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+# Doors whose leads fire the new-lead URL (the original: the API only); api, upload, manual.
+NEW_LEAD_URL_DOORS = env_list("NEW_LEAD_URL_DOORS", "api")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Waits before each retry; after the last, the delivery is failed (about 27 hours in all).
+WEBHOOK_RETRY_DELAYS = [
+    int(x) for x in env_list("WEBHOOK_RETRY_DELAYS", "5,300,1800,7200,18000,36000,36000")
+]
+# Deliveries sent at once by one worker, and how long a worker owns a claimed delivery.
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "16"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],

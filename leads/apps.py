@@ -7,3 +7,4 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lookups, signals  # noqa: F401  (registers the ci lookup and cache hooks)
+        from .services import hooks  # noqa: F401  (registers the import batches' webhooks)

@@ -1,11 +1,14 @@
 """The supervisors' dashboard (admin, linked from the index): leads loaded per day by door,
-duplicate and DNC rejection rates, recent imports. Six small queries whatever the data size."""
+duplicate and DNC rejection rates, recent imports, webhook deliveries. Eight small queries
+whatever the data size."""
 
 from datetime import timedelta
 
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+
+from webhooks.services import delivery_counts
 
 from ..charts import loads_chart
 from ..statistics import (
@@ -36,6 +39,7 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
         ],
         "jobs": [(job, _job_url(job.pk)) for job in jobs],
         "pending_reviews": duplicate_reviews_pending_count(),
+        "webhooks": delivery_counts(now=now),
     }
     return TemplateResponse(request, "admin/leads/dashboard.html", context)
 

@@ -10,8 +10,8 @@ of a page read in the page's one query (about 100-200 ms a page with 1M leads on
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.urls import path
-from django.utils.html import format_html_join
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
 from ..models import AltPhone, Lead, LeadList
@@ -79,6 +79,7 @@ CHANGE_READONLY = (
     "last_local_call_time",
     "entry_list_id",
     "custom_values_table",
+    "webhook_deliveries",
 )
 
 
@@ -163,6 +164,12 @@ class LeadAdmin(admin.ModelAdmin):
         if not values:
             return "-"
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", sorted(values.items()))
+
+    @admin.display(description="webhooks")
+    def webhook_deliveries(self, obj: Lead) -> str:
+        """The lead's delivery log (new-lead URL, lead.created), issue 12."""
+        url = reverse("admin:webhooks_delivery_changelist") + f"?lead_id={obj.pk}"
+        return format_html('<a href="{}">delivery log</a>', url)
 
     def get_urls(self):
         dashboard = self.admin_site.admin_view(self.dashboard)

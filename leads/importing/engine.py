@@ -29,17 +29,18 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import islice
 from pathlib import Path
 
 import python_calamine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leads.cells import FORMULA_START
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
+from leads.services.hooks import import_finished, import_hooks_wanted
 
 from .encodings import EncodingRepairs
 from .options import ImportOptions
@@ -249,13 +250,19 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
     files = {}
     if job.wants_xlsx:
         files["result_xlsx"] = result_xlsx_write(job, heartbeat=lambda: _still_owned(job, run_id))
-    ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
-        status=Status.DONE,
-        counts=store.counts,
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-        **files,
-    )
+    # Webhooks (issue 12): import.finished is logged in the transaction that ends the job.
+    with transaction.atomic() if import_hooks_wanted() else nullcontext():
+        done = ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id).update(
+            status=Status.DONE,
+            counts=store.counts,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+            **files,
+        )
+        if done:
+            import_finished(
+                job_id=job.pk, list_id=job.list_id, status=Status.DONE, counts=store.counts
+            )
 
 
 def _still_owned(job: ImportJob, run_id: str) -> None:

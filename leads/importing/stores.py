@@ -41,7 +41,9 @@ from leads.pipeline.batch import LeadBatch, Outcome, RowResult
 from leads.pipeline.duplicates_batch import Recheck
 from leads.pipeline.storage import LeadRows, copy_text
 from leads.services import LeadActor
+from webhooks.models import Delivery
 
+from .hooks import batch_deliveries
 from .options import ImportOptions
 
 Status = ImportJob.Status
@@ -110,6 +112,9 @@ class _Store:
         # The one spot where a batch's new leads are stored: what follows a lead's insert
         # (its hopper row) comes here, as after the insert in services.add.lead_add.
         self._insert_objects(cursor, HopperEntry, self.checker.hopper_entries(still, now=now))
+        # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
+        # this batch's transaction (nothing when no hook listens to uploads).
+        self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
         if self.review and (reviews := self._reviews(results)):
             self._insert_objects(cursor, DuplicateReview, reviews)
         for result in results:

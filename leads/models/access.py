@@ -168,6 +168,14 @@ class SystemSettings(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    # Contract §3.14e / D19: fetched for every new lead (of the doors NEW_LEAD_URL_DOORS names)
+    # unless the lead's list has a URL of its own; 10 characters or less: none.
+    new_lead_url = models.TextField(
+        "new-lead URL",
+        blank=True,
+        help_text="GET after each new API lead; --A--field--B-- tokens are replaced with the "
+        "lead's values (URL-encoded), e.g. https://crm.example.com/new?phone=--A--phone_number--B--",
+    )
 
     class Meta:
         verbose_name = "system settings"

@@ -28,6 +28,13 @@ class LeadList(models.Model):
     keeps_custom_fields = models.BooleanField(default=False)
     # Keep duplicates the API rejects for this list in the duplicate review queue.
     review_api_duplicates = models.BooleanField(default=False)
+    # Contract §3.14e / D19: replaces the system's new-lead URL for this list;
+    # ---DISABLED--- switches it off for this list.
+    new_lead_url = models.TextField(
+        "new-lead URL",
+        blank=True,
+        help_text="Used instead of the system's new-lead URL; ---DISABLED--- sends none.",
+    )
 
     class Meta:
         verbose_name = "list"

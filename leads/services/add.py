@@ -29,6 +29,7 @@ from ..pipeline.time_zone import lookup_state
 from ..selectors import list_get
 from ..timezones import lead_gmt_offset
 from .actor import LeadActor
+from .hooks import lead_created
 from .parts import add_alt_phones, callback_check
 from .request import DncMode, LeadRequest
 from .review import duplicate_review_add, review_incoming

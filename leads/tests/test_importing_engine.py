@@ -35,6 +35,7 @@ from leads.rules import (
     parse_date_of_birth,
 )
 from leads.services import LeadActor, lead_build
+from leads.services.hooks import import_hooks_wanted
 from leads.services.request import DncMode, LeadFields, PhoneChecks
 from leads.tests.factories import (
     CustomFieldDefinitionFactory,
@@ -832,6 +833,7 @@ def test_queries_per_batch_do_not_grow_with_rows(
     )
     job = jobs.import_job_start_import(job=job, background=False)
     RowCleaner(job), job_batch(job)  # warm the configuration caches, as a worker has them
+    import_hooks_wanted()  # (and the webhook subscriptions)
     # PostgreSQL: SET LOCAL in a savepoint, the dedupe lock and SET LOCAL in the store;
     # reserve the ids, COPY the leads and the hopper rows. SQLite (its write lock is the
     # dedupe lock): reserve the ids, insert the leads, insert the hopper rows. MariaDB: the

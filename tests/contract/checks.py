@@ -20,6 +20,7 @@ from django.db import models
 from callbacks.models import Callback
 from campaigns.models import HopperEntry
 from leads.models import AltPhone, ApiLogEntry, ApiUserProfile, Lead
+from webhooks.models import Delivery
 
 from .corpus import Bindings, matches
 
@@ -30,6 +31,7 @@ TRACKED: dict[str, type[models.Model]] = {
     "callbacks": Callback,
     "alt_phones": AltPhone,
     "api_log": ApiLogEntry,
+    "webhooks": Delivery,
 }
 
 
@@ -229,6 +231,26 @@ def check_audit(expected: dict, created: Created, ctx: Context) -> list[str]:
     return problems
 
 
+def check_webhooks(expected: list[dict], created: Created, ctx: Context) -> list[str]:
+    """The new-lead URLs the request logged (D19), in order: lead_id, kind and the URL
+    after token substitution, placeholders expanded."""
+    rows = [d for d in created.rows["webhooks"] if d.kind == Delivery.Kind.NEW_LEAD_URL]
+    problems = []
+    if len(rows) != len(expected):
+        got = [r.url for r in rows]
+        problems.append(f"webhooks: expected {len(expected)} new-lead URLs, got {got!r}")
+    for index, (want, row) in enumerate(zip(expected, rows, strict=False)):
+        actual = {"lead_id": str(row.lead_id), "kind": row.kind, "url": row.url}
+        for name, value in want.items():
+            if name not in actual:
+                problems.append(f"webhooks[{index}].{name}: not a logged field")
+            elif not matches(str(value), actual[name], ctx.bindings):
+                problems.append(
+                    f"webhooks[{index}].{name}: expected {value!r}, got {actual[name]!r}"
+                )
+    return problems
+
+
 CHECKS = {
     "counts": check_counts,
     "lead": check_lead,
@@ -238,6 +260,7 @@ CHECKS = {
     "custom_values": check_custom_values,
     "user": check_user,
     "audit": check_audit,
+    "webhooks": check_webhooks,
 }
 
 

@@ -33,6 +33,12 @@ def default_corpus() -> Path:
     return shared_dir() / "contract" / "cases.jsonl"
 
 
+def shared_corpora() -> list[Path]:
+    """The shared corpora replayed always: ``cases.jsonl`` and ``webhooks.jsonl`` (W01-W04,
+    the new-lead URL, D19; test ids ``<profile>-contract:webhooks/W01``)."""
+    return [default_corpus(), shared_dir() / "contract" / "webhooks.jsonl"]
+
+
 def extra_corpora() -> list[Path]:
     """The ``*.jsonl`` files named by ``LEADHUB_CONTRACT_CORPUS`` (files or folders)."""
     files: list[Path] = []

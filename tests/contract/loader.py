@@ -6,15 +6,17 @@ tests call it before every independent case and once per scenario. ``apply_overl
 
 Where things go:
 
-* ``settings`` -> ``SystemSettings`` (pk 1); ``user_groups`` -> ``UserGroup`` (allowed campaigns
-  as space-separated ids); ``ip_lists`` -> ``IpList`` + ``IpListEntry``.
+* ``settings`` -> ``SystemSettings`` (pk 1; the optional ``new_lead_url`` too); ``user_groups``
+  -> ``UserGroup`` (allowed campaigns as space-separated ids); ``ip_lists`` -> ``IpList`` +
+  ``IpListEntry``.
 * ``users`` -> Django ``User`` (username, ``is_active``, password hashed with ``make_password``)
   + ``ApiUserProfile`` (``last_login`` -> ``last_login_date``: with 10 failures that is the time
   of the latest failure, D7; ``wire_profile`` empty so ``LMAPI_WIRE_PROFILE`` decides).
 * ``call_times``/``state_call_times`` -> ``CallTime`` (``days`` -> ``<day>_start/_stop``, state
   rules as the M2M) / ``StateCallTime``; ``campaigns`` -> ``Campaign``; ``campaign_dnc`` ->
   ``CampaignDnc``; ``lists`` -> ``LeadList`` (``campaign_id ""`` -> NULL,
-  ``lists_with_custom_storage`` -> ``keeps_custom_fields``); ``custom_fields`` ->
+  ``lists_with_custom_storage`` -> ``keeps_custom_fields``, the optional ``new_lead_url`` as
+  written); ``custom_fields`` ->
   ``CustomFieldDefinition`` (``has_storage`` ignored, D9).
 * ``phone_codes``/``postal_codes``/``nanpa_prefixes`` -> the reference tables, inserted in list
   order (table order = id order); ``dnc`` -> ``DncNumber``.
@@ -64,6 +66,7 @@ from leads.models import (
     SystemSettings,
     UserGroup,
 )
+from webhooks.models import Attempt, Delivery
 
 from .overlay import StateError, apply_overlay
 
@@ -76,6 +79,8 @@ _PASSWORD_HASHES: dict[tuple[str, str, str], str] = {}
 
 # Every table a state describes or implies empty, children first (cleared in this order).
 STATE_MODELS: tuple[type[models.Model], ...] = (
+    Attempt,
+    Delivery,
     ApiLogEntry,
     Callback,
     HopperEntry,
@@ -293,6 +298,7 @@ def _load_lists(state: dict) -> None:
             active=bool(r.get("active", True)),
             local_call_time=r.get("local_call_time") or "campaign",
             keeps_custom_fields=int(r["list_id"]) in storage,
+            new_lead_url=r.get("new_lead_url") or "",
         )
         for r in state["lists"]
     )

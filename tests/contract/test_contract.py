@@ -1,6 +1,6 @@
 """The legacy API against the shared contract corpus, once per wire profile (D4).
 
-Every case of ``shared/contract/cases.jsonl`` (and of the corpora named by
+Every case of ``shared/contract/cases.jsonl`` and ``webhooks.jsonl`` (and of the corpora named by
 ``LEADHUB_CONTRACT_CORPUS``) is replayed on a fresh copy of its state with the clock frozen;
 status, response lines and the rows the request wrote must match the case's ``leadhub``
 expectations for the profile. See README.md in this folder.
@@ -11,14 +11,21 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from .corpus import PROFILES, ReplayItem, default_corpus, extra_corpora, replay_items
+from .corpus import (
+    PROFILES,
+    ReplayItem,
+    default_corpus,
+    extra_corpora,
+    replay_items,
+    shared_corpora,
+)
 from .replay import LMAPI_PATH, NON_AGENT_API_PATH, replay
 
 
 def _collect() -> tuple[list[ReplayItem], list[str]]:
     items: list[ReplayItem] = []
     errors: list[str] = []
-    for path in [default_corpus(), *extra_corpora()]:
+    for path in [*shared_corpora(), *extra_corpora()]:
         try:
             items += replay_items(path)
         except (OSError, ValueError, KeyError) as error:

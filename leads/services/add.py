@@ -135,6 +135,8 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
     fastsql.lead_insert(lead)
     # What follows a new lead's insert (alt phones, hopper row, callback) comes after this
     # line, as after the insert of a batch in importing.stores._Store._write.
+    # Webhooks (issue 12, D19): the new-lead URL and lead.created, in this transaction.
+    lead_created(lead, door=actor.door, now=now)
     outcome.lead_id = lead.lead_id
     outcome.list_id = list_id
     outcome.gmt = gmt

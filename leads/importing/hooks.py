@@ -6,12 +6,11 @@ import pays one insert per batch, not one per lead, for its hooks."""
 from django.db import connection
 from django.utils import timezone
 
+from leads.pipeline.batch import RowResult
 from leads.services import LeadActor
 from leads.services.hooks import LEADS_CREATED_BATCH, hooks_wanted
 from webhooks.models import Delivery
 from webhooks.outbox import batch_delivery, worker_wake_on_commit, worker_wake_soon
-
-from .checks import RowResult
 
 
 def batch_deliveries(added: list[RowResult], *, actor: LeadActor) -> list[Delivery]:

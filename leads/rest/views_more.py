@@ -7,10 +7,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_dnc_list_id, campaign_get, dnc_patterns
+from campaigns.selectors import campaign_dnc_list_id, campaign_get
 
 from ..dnc import dnc_entry_clean, dnc_numbers_apply
 from ..models import LeadList
+from ..pipeline.dnc import dnc_patterns
 from ..selectors import dnc_numbers_present
 from . import problems, schema
 from .auth import allowed_list_ids, request_profile

@@ -8,6 +8,7 @@ from campaigns.models import Campaign
 from .dnc import MAX_FILE_BYTES
 from .models import Lead
 from .outcomes import DuplicateCheck
+from .phones import NANP_PHONE_CODE, phone_normalise
 from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value
 from .selectors import system_settings_get
 from .services import LeadActor, lead_add, lead_change_problems
@@ -47,7 +48,35 @@ MANUAL_ENTRY_OPTIONS = (
 )
 
 
-class LeadAddForm(forms.ModelForm):
+# Room for a number as people type it ("+1 (727) 555-3333 "); the stored digits are shorter.
+TYPED_PHONE_MAX_LENGTH = 40
+
+
+class TypedPhonesMixin(forms.Form):
+    """Phone number, phone code and alt phone as supervisors type them, stored as the
+    pipeline's normaliser reads them (``phones.phone_normalise``)."""
+
+    phone_number = forms.CharField(
+        max_length=TYPED_PHONE_MAX_LENGTH,
+        help_text="As you like: 727-555-1234, (727) 555 1234, +1 727 555 1234 or +44 20 7946 0000.",
+    )
+    alt_phone = forms.CharField(max_length=TYPED_PHONE_MAX_LENGTH, required=False)
+
+    def clean(self):
+        data = super().clean()
+        written_code = data.get("phone_code") or ""
+        code = written_code or NANP_PHONE_CODE
+        if data.get("phone_number"):
+            phone = phone_normalise(data["phone_number"], phone_code=code)
+            data["phone_number"] = phone.number
+            if phone.phone_code != code:
+                data["phone_code"] = code = phone.phone_code
+        if data.get("alt_phone"):
+            data["alt_phone"] = phone_normalise(data["alt_phone"], phone_code=code).number
+        return data
+
+
+class LeadAddForm(TypedPhonesMixin, forms.ModelForm):
     """Manual entry: the add_lead pipeline decides, with options the supervisor may change.
 
     The pipeline runs when the form is validated, because its answer decides whether the form
@@ -150,7 +179,7 @@ class LeadAddForm(forms.ModelForm):
         )
 
 
-class LeadChangeForm(forms.ModelForm):
+class LeadChangeForm(TypedPhonesMixin, forms.ModelForm):
     """Editing a lead: ``lead_update``'s checks (phone length, duplicate in the list) run when
     the form is validated, so problems show on the form. The admin's save_model then calls
     ``lead_update`` with ``lead_changes``, which checks again under the duplicate lock."""

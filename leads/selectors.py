@@ -1,6 +1,7 @@
 """Read-only lookups of the lead pipeline (lists, DNC, duplicates, custom fields) and of the
 supervisors' search boxes and filters; dashboard statistics are in ``statistics``."""
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from .models import (
     UserGroup,
 )
 from .outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch
+from .phones import NANP_PHONE_CODE, phone_normalise
 
 
 def system_settings_get() -> SystemSettings:
@@ -156,7 +158,11 @@ def lead_find_duplicate(
 # Rows per query when a list of values is matched with IN (SQLite caps query parameters).
 IN_CHUNK = 500
 DISTINCT_CACHE_SECONDS = 300
-_PHONE_PUNCTUATION = str.maketrans("", "", " -().+/")
+# A search term that is a number as people type one (Unicode spaces included).
+_TYPED_NUMBER = re.compile(r"[\d\s().+/-]+")
+_NON_DIGITS = re.compile(r"[^0-9]")
+# A phone number without its area code: found by the numbers it ends.
+LOCAL_NUMBER_DIGITS = (7, 9)
 
 
 def lead_find_list_duplicate(
@@ -190,17 +196,34 @@ def dnc_numbers_present(numbers: Iterable[str], *, campaign_id: str | None = Non
     return present
 
 
+def typed_phone_number(term: str) -> str | None:
+    """The phone number a search term means when it is a number as people type one
+    (``(727) 555-1000``, ``+1 727 555 1000``), None for other terms."""
+    term = term.strip()
+    if not (_TYPED_NUMBER.fullmatch(term) and _NON_DIGITS.sub("", term)):
+        return None
+    return phone_normalise(term, phone_code=NANP_PHONE_CODE).number
+
+
 def lead_search_filter(term: str) -> Q:
     """The leads a supervisor means by a search box entry, as index-friendly conditions.
 
-    A number (phone punctuation allowed) is a whole phone or alt phone number, a lead id or a
-    vendor code; words must each start a first name, a last name or a vendor code, except
-    words with a digit, which only start vendor codes (an index lookup; names are scanned).
+    A number, typed as people type it (``phones.phone_normalise``: ``(727) 555-1000``,
+    ``+1 727 555 1000``), is a whole phone or alt phone number, a lead id or a vendor code;
+    a local number of 7 to 9 digits (``555-1000``) also finds the phone numbers it ends
+    (that part scans the leads table). Words must each start a first name, a last name or a
+    vendor code, except words with a digit, which only start vendor codes (an index lookup;
+    names are scanned).
     """
     term = term.strip()
-    digits = term.translate(_PHONE_PUNCTUATION)
-    if digits.isdigit():
-        match = Q(phone_number=digits) | Q(alt_phone=digits) | Q(vendor_lead_code=term)
+    number = typed_phone_number(term)
+    if number is not None:
+        digits = _NON_DIGITS.sub("", term)
+        match = Q(vendor_lead_code=term)
+        for phone in {number, digits}:
+            match |= Q(phone_number=phone) | Q(alt_phone=phone)
+        if LOCAL_NUMBER_DIGITS[0] <= len(number) <= LOCAL_NUMBER_DIGITS[1]:
+            match |= Q(phone_number__endswith=number)
         if len(digits) <= 18:
             match |= Q(lead_id=int(digits))
         return match

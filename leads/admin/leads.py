@@ -109,7 +109,8 @@ class LeadAdmin(admin.ModelAdmin):
     # The box searches with lead_search_filter (see get_search_results).
     search_fields = ("phone_number",)
     search_help_text = (
-        "A whole phone number, alt phone, lead id or vendor code; or words that start a "
+        "A phone number as you would write it (727-555-1000, +1 727 555 1000, or 555-1000 "
+        "for every area code), an alt phone, lead id or vendor code; or words that start a "
         "first name, last name or vendor code (words with a digit: vendor codes only)."
     )
     ordering = ("-lead_id",)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +22,7 @@ from ..review import (
     duplicate_review_resolve_bulk,
 )
 from ..rules import clean_gender, fit_to_column, parse_date_of_birth
+from ..selectors import typed_phone_number
 from ..services import CUSTOM_PREFIX
 from ..wording import check_label, stored_check_code
 
@@ -133,7 +135,10 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
     )
     list_filter = (ReviewStatusFilter, "source", "list_id", DuplicateCheckFilter)
     search_fields = ("=existing_lead__lead_id", "=list_id")
-    search_help_text = "Existing lead id or list id."
+    search_help_text = (
+        "Existing lead id, list id, or a phone number as you would write it "
+        "(727-555-1234, +1 727 555 1234): the incoming or the existing lead's."
+    )
     ordering = ("-created_at",)
     list_per_page = 50
     show_full_result_count = False
@@ -141,6 +146,14 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        number = typed_phone_number(search_term)
+        if number:
+            by_phone = Q(existing_lead__phone_number=number) | Q(incoming__phone_number=number)
+            found = found | queryset.filter(by_phone)
+        return found, duplicates
 
     @admin.display(description="incoming phone")
     def incoming_phone(self, review: DuplicateReview) -> str:

@@ -11,8 +11,9 @@ run for each distinct input.
 
 Decisions of the loader, as in the original's (contract §5):
 
-* phone_number, alt_phone and phone_code are reduced to digits (vendors write
-  ``(727) 555-1234``); the other fields get the API's filters, so '+' becomes a space there too.
+* phone_number and alt_phone are read as people write them (``phones.phone_normalise``:
+  ``(727) 555-1234``, ``+1 727-555-1234``, ``7275551234.0``), phone_code is reduced to
+  digits; the other fields get the API's filters, so '+' becomes a space there too.
 * The list is the job's list when one is chosen, else the row's list_id column, which must
   name an existing list (the row is invalid otherwise). The phone code is the row's, else the
   job's default, else "1".
@@ -67,9 +68,11 @@ from leads.wording import (
 )
 
 from .options import ImportOptions
+from .phone_text import ImportPhones
 
 # Reduced to digits, as the original loader does (see the module docstring).
 DIGIT_FIELDS = frozenset({"phone_number", "alt_phone", "phone_code"})
+PHONE_TEXT_FIELDS = frozenset({"phone_number", "alt_phone"})
 _NON_DIGITS = re.compile(r"[^0-9]")
 # A field's cleaned values are remembered while it has at most this many distinct ones.
 MEMO_VALUES = 2000
@@ -156,6 +159,7 @@ class RowChecker:
         ]
         self.list_id = job.list_id
         self.default_phone_code = options.phone_code or "1"
+        self.phones = ImportPhones(default_phone_code=self.default_phone_code)
         self.lookup_state = add.lookup_state
         self.prefix_check = add.phone_checks.usacan_prefix
         self.areacode_check = add.phone_checks.usacan_areacode
@@ -215,7 +219,7 @@ class RowChecker:
                 if text is None:
                     text = memo[raw] = clean(raw)
                 values[name] = text
-        result.phone = values.get("phone_number", "")
+        result.phone = self.phones.normalise(number, values)
         return result
 
     def prepare(self, number: int, cells: list[str]) -> RowResult:
@@ -693,6 +697,8 @@ def _digits(text: str) -> str:
 def _cleaner(name: str, non_latin: bool) -> Callable[[str], str]:
     """The rules' cleaner of one field; phone fields are reduced to digits, as the original
     loader did."""
+    if name in PHONE_TEXT_FIELDS:
+        return str  # read whole by phone_normalise (ImportPhones), after the row's phone code
     if name in DIGIT_FIELDS:
         return _digits
     return value_cleaner(name, non_latin=non_latin)

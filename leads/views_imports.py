@@ -21,7 +21,12 @@ from leads.importing import jobs
 from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.models import ImportJob
-from leads.wording import IMPORT_OUTCOME_LABELS, add_options_shown
+from leads.wording import (
+    IMPORT_OUTCOME_LABELS,
+    add_options_shown,
+    import_outcome_label,
+    import_reason_label,
+)
 
 Status = ImportJob.Status
 FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
@@ -89,12 +94,14 @@ def outcome_rows(counts: dict, examples: dict | None = None) -> list[dict]:
     reasons: dict[str, list[dict]] = {}
     for key, shown in (examples or {}).items():
         outcome, _, code = key.partition(": ")
-        reasons.setdefault(outcome, []).append({"code": code, "examples": shown[:EXAMPLES_SHOWN]})
+        reasons.setdefault(outcome, []).append(
+            {"code": code, "label": import_reason_label(code), "examples": shown[:EXAMPLES_SHOWN]}
+        )
     keys = [*map(str, OUTCOME_LABELS), *(key for key in counts if key not in OUTCOME_LABELS)]
     return [
         {
             "key": key,
-            "label": OUTCOME_LABELS.get(key, key.replace("_", " ").capitalize()),
+            "label": import_outcome_label(key),
             "count": counts.get(key, 0),
             "reasons": reasons.get(key, []),
         }

@@ -384,7 +384,8 @@ def through_import(example: Example, folder: Path) -> Answer:
     assert not more
     answer = _IMPORT_OUTCOMES[ImportOutcome(outcome)]
     if answer == Outcome.INVALID_PHONE:
-        return Answer(answer, _WORDED_PHONE_PROBLEMS[reason].value)
+        # The result file names the number after the problem ("...: 55512").
+        return Answer(answer, _WORDED_PHONE_PROBLEMS[reason.rpartition(": ")[0]].value)
     if answer == Outcome.DUPLICATE:
         return Answer(answer, re.search(r"lead (\d+)", reason).group(1))
     return Answer(answer)

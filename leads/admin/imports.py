@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from leads import views_imports as views
 from leads.models import ImportJob, ImportTemplate
+from leads.wording import import_outcomes_text
 
 
 @admin.register(ImportJob)
@@ -115,9 +116,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description="outcomes")
     def outcome_counts(self, job: ImportJob) -> str:
         counts = job.counts or (job.dry_run or {}).get("counts") or {}
-        return format_html_join(
-            ", ", "{} {}", ((key.replace("_", " "), n) for key, n in counts.items() if n)
-        )
+        return import_outcomes_text(counts)
 
     @admin.display(description="page")
     def job_page(self, job: ImportJob) -> str:

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from ..models import DuplicateReview, Lead
 from ..outcomes import DuplicateCheck
@@ -194,13 +195,28 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
             reviews=queryset.order_by("pk"), action=action, user=request.user
         )
         if result.resolved:
-            messages.success(request, f"{len(result.resolved)} incoming leads {done}.")
+            count = len(result.resolved)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d incoming lead %(done)s.", "%(count)d incoming leads %(done)s.", count
+                )
+                % {"count": count, "done": done},
+            )
         refused = list(result.refused.items())
         for review_id, why in refused[:BULK_REFUSALS_SHOWN]:
             messages.warning(request, f"Review {review_id}: {why}")
         if len(refused) > BULK_REFUSALS_SHOWN:
             more = len(refused) - BULK_REFUSALS_SHOWN
-            messages.warning(request, f"{more} more reviews were not resolved.")
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d more review was not resolved.",
+                    "%(count)d more reviews were not resolved.",
+                    more,
+                )
+                % {"count": more},
+            )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, unquote(object_id))

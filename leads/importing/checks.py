@@ -65,6 +65,7 @@ from leads.wording import (
     import_duplicate_text,
     import_file_duplicate_group,
     import_file_duplicate_text,
+    phone_problem_text,
 )
 
 from .options import ImportOptions
@@ -250,7 +251,8 @@ class RowChecker:
                 nanpa_ac_prefix_check=False,
             )
         if problem is not None:
-            result.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[problem])
+            text = PHONE_PROBLEM_TEXT[problem]
+            result.reject(Outcome.INVALID, phone_problem_text(problem, phone), text)
             return result
         state = values.get("state", "")
         if self.lookup_state and not state:
@@ -319,7 +321,12 @@ class RowChecker:
         )
         for r in rows:
             if (r.phone[:3], r.phone[3:6]) not in known:
-                r.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[PhoneProblem.NANPA_AREACODE_PREFIX])
+                problem = PhoneProblem.NANPA_AREACODE_PREFIX
+                r.reject(
+                    Outcome.INVALID,
+                    phone_problem_text(problem, r.phone),
+                    PHONE_PROBLEM_TEXT[problem],
+                )
 
     @staticmethod
     def _dnc_hits(rows, mode: DncMode, phones: set[str]) -> set[str] | None:

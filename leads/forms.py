@@ -1,18 +1,24 @@
 """Supervisor forms: manual lead entry and editing through the lead pipeline, DNC files."""
 
+import enum
+from dataclasses import replace
+
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from campaigns.models import Campaign
 
 from .dnc import MAX_FILE_BYTES
-from .models import Lead
-from .outcomes import DuplicateCheck
+from .models import DuplicateReview, Lead
+from .outcomes import DuplicateCheck, DuplicateHit
 from .phones import NANP_PHONE_CODE, phone_normalise
 from .rules import LEAD_TEXT_FIELDS, clamp_int, clean_value
 from .selectors import system_settings_get
-from .services import LeadActor, lead_add, lead_change_problems
+from .services import LeadActor, duplicate_review_add, lead_add, lead_change_problems
 from .services.request import (
+    NO_DUPLICATE_CHECK,
     AddOptions,
     DncMode,
     DuplicatePolicy,
@@ -21,9 +27,11 @@ from .services.request import (
     LeadRequest,
     PhoneChecks,
 )
+from .services.review import review_incoming
 from .wording import (
     DNC_MODE_LABELS,
     OPTION_LABELS,
+    check_code,
     check_label,
     rejection_field,
     rejection_text,
@@ -46,6 +54,40 @@ MANUAL_ENTRY_OPTIONS = (
     "lookup_state",
     "add_to_hopper",
 )
+
+
+class OnDuplicate(enum.StrEnum):
+    """What manual entry does with a lead the duplicate check refuses."""
+
+    REFUSE = "refuse"
+    INSERT = "insert"
+    REVIEW = "review"
+
+
+ON_DUPLICATE_CHOICES = [
+    (OnDuplicate.REFUSE.value, "Refuse it and show the existing lead"),
+    (OnDuplicate.INSERT.value, "Insert it anyway"),
+    (OnDuplicate.REVIEW.value, "Send it to the duplicate review queue"),
+]
+
+
+def duplicate_error(hit: DuplicateHit, choices: list[tuple[str, str]]) -> str:
+    """The duplicate refusal with a link to the existing lead, and what else may be done."""
+    url = reverse("admin:leads_lead_change", args=[hit.lead_id])
+    text = format_html(
+        'Duplicate of <a href="{}" id="duplicate-lead-link">lead {}</a> in list {} ({}).',
+        url,
+        hit.lead_id,
+        hit.list_id,
+        check_code(hit.check),
+    )
+    others = [label for value, label in choices if value != OnDuplicate.REFUSE]
+    if others:
+        text += format_html(
+            " Otherwise choose “{}” under “If it is a duplicate” and save again.",
+            "” or “".join(others),
+        )
+    return text
 
 
 # Room for a number as people type it ("+1 (727) 555-3333 "); the stored digits are shorter.
@@ -111,12 +153,21 @@ class LeadAddForm(TypedPhonesMixin, forms.ModelForm):
     )
     lookup_state = forms.BooleanField(required=False, label=OPTION_LABELS["lookup_state"])
     add_to_hopper = forms.BooleanField(required=False, label=OPTION_LABELS["add_to_hopper"])
+    on_duplicate = forms.ChoiceField(
+        choices=ON_DUPLICATE_CHOICES,
+        initial=OnDuplicate.REFUSE.value,
+        required=False,
+        widget=forms.RadioSelect,
+        label="If it is a duplicate",
+    )
     gender = forms.ChoiceField(
         choices=[("U", "Unknown"), ("M", "Male"), ("F", "Female")], initial="U", required=False
     )
 
-    # Set by the admin for each request: the username stored as the lead's user.
+    # Set by the admin for each request: the username stored as the lead's user, and the
+    # duplicate choices the user may make (``on_duplicate_choices``).
     actor_username = ""
+    duplicate_choices = ON_DUPLICATE_CHOICES[:1]
     # What the pipeline answered, once the form is validated.
     outcome = None
 
@@ -128,15 +179,35 @@ class LeadAddForm(TypedPhonesMixin, forms.ModelForm):
         super().full_clean()
         if not self.is_bound or self.errors:
             return
-        self.outcome = lead_add(
-            request=self.lead_request(),
-            actor=LeadActor(user=self.actor_username, door=Lead.Door.MANUAL),
-            now=timezone.now(),
-        )
+        request = self.lead_request()
+        actor = LeadActor(user=self.actor_username, door=Lead.Door.MANUAL)
+        self.outcome = lead_add(request=request, actor=actor, now=timezone.now())
         rejected = self.outcome.rejected
+        hit = rejected.duplicate if rejected is not None else None
+        choice = self.cleaned_data.get("on_duplicate") or OnDuplicate.REFUSE
+        if hit is not None and choice == OnDuplicate.INSERT:
+            # Insert anyway: the same pipeline, only the duplicate check left out.
+            options = replace(request.options, duplicates=NO_DUPLICATE_CHECK)
+            request = replace(request, options=options)
+            self.outcome = lead_add(request=request, actor=actor, now=timezone.now())
+            rejected = self.outcome.rejected
+        elif hit is not None and choice == OnDuplicate.REVIEW:
+            # The admin saves nothing more and shows the review (``LeadAdmin.response_add``).
+            self.instance = duplicate_review_add(
+                source=DuplicateReview.Source.MANUAL,
+                list_id=int(request.list_id),
+                incoming=review_incoming(request),
+                existing_lead_id=hit.lead_id,
+                duplicate_check=hit.check,
+            )
+            return
         if rejected is not None:
             field = rejection_field(rejected)
-            self.add_error(field if field in self.fields else None, rejection_text(rejected))
+            field = field if field in self.fields else None
+            if rejected.duplicate is not None:
+                self.add_error(field, duplicate_error(rejected.duplicate, self.duplicate_choices))
+            else:
+                self.add_error(field, rejection_text(rejected))
             return
         self.instance = Lead.objects.get(lead_id=self.outcome.lead_id)
 
@@ -200,6 +271,17 @@ class LeadChangeForm(TypedPhonesMixin, forms.ModelForm):
         problems = lead_change_problems(lead=self.instance, changes=self.lead_changes)
         for field, rejected in problems.items():
             self.add_error(field if field in self.fields else None, rejection_text(rejected))
+
+
+def on_duplicate_choices(user) -> list[tuple[str, str]]:
+    """The duplicate choices a user may make: inserting anyway and the review queue are the
+    review queue's own permissions."""
+    allowed = {
+        OnDuplicate.REFUSE: True,
+        OnDuplicate.INSERT: user.has_perm("leads.change_duplicatereview"),
+        OnDuplicate.REVIEW: user.has_perm("leads.view_duplicatereview"),
+    }
+    return [(value, label) for value, label in ON_DUPLICATE_CHOICES if allowed[OnDuplicate(value)]]
 
 
 class DncUploadForm(forms.Form):

@@ -7,14 +7,15 @@ searches that use indexes, no join that would hide leads of undefined lists, and
 of a page read in the page's one query (about 100-200 ms a page with 1M leads on PostgreSQL).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.urls import path
-from django.utils.html import format_html_join
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
-from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
-from ..models import AltPhone, Lead, LeadList
+from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm, on_duplicate_choices
+from ..models import AltPhone, DuplicateReview, Lead, LeadList
 from ..selectors import lead_search_filter
 from ..services import lead_update
 from .dashboard import dashboard_view
@@ -135,6 +136,10 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
+            if len(on_duplicate_choices(request.user)) > 1:
+                name, options = CHECKS_FIELDSET
+                fields = (*options["fields"], "on_duplicate")
+                return (*ADD_FIELDSETS, (name, {**options, "fields": fields}))
             return (*ADD_FIELDSETS, CHECKS_FIELDSET)
         first, *rest = ADD_FIELDSETS
         main = (None, {"fields": ("list", "status", *first[1]["fields"][1:])})
@@ -151,7 +156,27 @@ class LeadAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         # modelform_factory made a new class for this request: safe to set.
         form.actor_username = request.user.get_username()
+        if obj is None:
+            form.duplicate_choices = on_duplicate_choices(request.user)
+            form.base_fields["on_duplicate"].choices = form.duplicate_choices
         return form
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if isinstance(obj, DuplicateReview):
+            # Manual entry sent a duplicate to the review queue (LeadAddForm.full_clean).
+            url = reverse("admin:leads_duplicatereview_change", args=[obj.pk])
+            messages.success(
+                request,
+                format_html(
+                    'The lead was not added: it waits in the review queue as <a href="{}">'
+                    "review {}</a>, beside lead {}.",
+                    url,
+                    obj.pk,
+                    obj.existing_lead_id,
+                ),
+            )
+            return HttpResponseRedirect(url)
+        return super().response_add(request, obj, post_url_continue)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -116,6 +116,7 @@ class DuplicateReview(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         API = "api", "API"
+        MANUAL = "manual", "Manual entry"
 
     source = models.CharField(max_length=6, choices=Source.choices)
     import_job = models.ForeignKey(

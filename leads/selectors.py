@@ -237,6 +237,21 @@ def lead_search_filter(term: str) -> Q:
     return match
 
 
+def leads_of_import_filter(job) -> Q:
+    """The leads an import job loaded: its door, its user, its list (when it had one) and
+    the time it ran. (Leads do not name their import; two imports of one user into one list
+    at the same time would be shown together.)"""
+    match = Q(door=Lead.Door.UPLOAD, user=job.created_by.get_username() if job.created_by else "")
+    if job.list_id:
+        match &= Q(list_id=job.list_id)
+    if job.started_at is None:
+        return match & Q(pk__in=[])
+    match &= Q(entry_date__gte=job.started_at)
+    if job.finished_at is not None:
+        match &= Q(entry_date__lte=job.finished_at)
+    return match
+
+
 def lead_statuses() -> list[str]:
     """The statuses leads have, for the leads filter (cached: see ``_distinct_cached``)."""
     return _distinct_cached("lead-statuses", Lead.objects.all(), "status")

@@ -93,6 +93,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             ("<int:pk>/progress/", views.import_progress, "progress"),
             ("<int:pk>/progress.json", views.import_progress_json, "progress_json"),
             ("<int:pk>/cancel/", views.import_cancel, "cancel"),
+            ("<int:pk>/resume/", views.import_resume, "resume"),
             ("<int:pk>/result.<str:kind>", views.import_result, "result"),
         ]
         own = [
@@ -106,7 +107,9 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="list", ordering="list")
     def target_list(self, job: ImportJob):
-        return job.list_id or "from the file"
+        if job.list_id:
+            return job.list_id
+        return "from the file" if "list_id" in (job.mapping or {}).values() else "not chosen yet"
 
     @admin.display(description="rows")
     def rows(self, job: ImportJob) -> str:

@@ -20,7 +20,7 @@ from ..selectors import lead_search_filter
 from ..services import lead_update
 from .dashboard import dashboard_view
 from .exports import lead_export_page
-from .filters import LeadStatusFilter, TimeZoneFilter
+from .filters import ImportJobFilter, LeadStatusFilter, TimeZoneFilter
 
 
 class AltPhoneInline(admin.TabularInline):
@@ -106,6 +106,7 @@ class LeadAdmin(admin.ModelAdmin):
         "door",
         "entry_date",
         TimeZoneFilter,
+        ImportJobFilter,
     )
     # The box searches with lead_search_filter (see get_search_results).
     search_fields = ("phone_number",)

@@ -29,7 +29,7 @@ from leads.importing import jobs
 from leads.importing.options import ImportOptions
 from leads.importing.reading import UnreadableFile
 from leads.importing.results import result_xlsx_write
-from leads.models import ImportJob
+from leads.models import DuplicateReview, ImportJob
 from leads.wording import (
     IMPORT_OUTCOME_LABELS,
     add_options_shown,
@@ -283,6 +283,13 @@ def import_progress(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
         rows=outcome_rows(progress["counts"]),
         can_cancel=not finished and model_admin.has_add_permission(request),
         can_resume=job.status in jobs.RESUMABLE and model_admin.has_add_permission(request),
+        reviews_waiting=(
+            DuplicateReview.objects.filter(import_job=job, status=DuplicateReview.Status.PENDING)
+            .order_by()
+            .count()
+            if ImportOptions.from_json(job.options).review_duplicates
+            else None
+        ),
         leads_url=f"{reverse('admin:leads_lead_changelist')}?{IMPORT_JOB_PARAMETER}={job.pk}",
         options=options_shown(job.options or {}),
         poll=_poll(job, Status.QUEUED, Status.RUNNING),

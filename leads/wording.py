@@ -162,6 +162,12 @@ IMPORT_OUTCOME_SHORT_LABELS = {
 }
 
 
+def import_exact_repeat_text(lead_id: int) -> str:
+    """A duplicate row equal to its lead in every loaded field (kept out of the review
+    queue)."""
+    return f"Exact repeat of lead {lead_id}: every loaded field is the same (not reviewed)"
+
+
 def import_reason_label(code: str) -> str:
     """A dry run's reason group (a check's short name, or ``import_file_duplicate_group``)
     in words: "Phone number in this list (DUPLIST)"; other groups are words already."""

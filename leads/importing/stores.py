@@ -43,6 +43,7 @@ from leads.services import LeadActor
 from .checks import Outcome, Recheck, RowChecker, RowResult, prefer_index_lookups
 from .lead_rows import LeadRows, copy_text
 from .options import ImportOptions
+from .repeats import exact_repeats_drop
 
 Status = ImportJob.Status
 
@@ -111,7 +112,7 @@ class _Store:
         insert(cursor, still)
         if self.hopper and still:
             self._insert_objects(cursor, HopperEntry, self._hopper_entries(still))
-        if self.review and (reviews := self._reviews(results)):
+        if self.review and (reviews := self._reviews(cursor, results)):
             self._insert_objects(cursor, DuplicateReview, reviews)
         for result in results:
             self.counts[result.outcome] += 1
@@ -152,8 +153,12 @@ class _Store:
             )
         return entries
 
-    def _reviews(self, results: list[RowResult]) -> list[DuplicateReview]:
+    def _reviews(self, cursor, results: list[RowResult]) -> list[DuplicateReview]:
         new_ids = {r.number: r.lead_id for r in results if r.outcome is Outcome.ADDED}
+        duplicates = [
+            r for r in results if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)
+        ]
+        existing = {r.number: r.existing_lead_id or new_ids.get(r.earlier_row) for r in duplicates}
         return [
             DuplicateReview(
                 source=DuplicateReview.Source.UPLOAD,
@@ -166,11 +171,10 @@ class _Store:
                     "phone_code": r.phone_code,
                     "custom": r.custom or {},
                 },
-                existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
+                existing_lead_id=existing[r.number],
                 duplicate_check=r.check.value,
             )
-            for r in results
-            if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)
+            for r in exact_repeats_drop(cursor, duplicates, existing, self.mapped)
         ]
 
 

@@ -333,7 +333,7 @@ def test_duplicates_inside_the_file_span_batches_and_checks(tmp_path, target):
 
 def test_rejected_duplicates_go_to_the_review_queue(tmp_path, target):
     existing = LeadFactory(list=target, phone_number="7275550002")
-    rows = [row("7275550001"), row("7275550002", first="Zoe"), row("7275550001")]
+    rows = [row("7275550001"), row("7275550002", first="Zoe"), row("7275550001", last="Leigh")]
     job = run(
         make_job(
             tmp_path,

@@ -24,6 +24,9 @@ class LeadHubAdminSite(admin.AdminSite):
     index_title = "Leads, lists, campaigns and imports"
     # "/" only leads back here: no separate public site to view.
     site_url = None
+    # The index and the breadcrumbs lead everywhere; without the side menu a 1366 px screen
+    # shows every column of the leads list.
+    enable_nav_sidebar = False
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

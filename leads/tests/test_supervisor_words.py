@@ -92,3 +92,20 @@ def test_dnc_counts_are_worded_in_the_singular_and_plural(admin_client):
     text = " ".join(page.content.decode().split())
     assert "<strong>1</strong> number will be added" in text
     assert "1 line is not a number and will be ignored" in text
+
+
+def test_an_import_jobs_admin_page_words_its_mapping_options_and_counts(admin_client):
+    job = ImportJob.objects.create(
+        original_name="vendor.csv",
+        status=ImportJob.Status.DONE,
+        header=["Phone", "Name"],
+        mapping={"0": "phone_number", "1": "first_name"},
+        options={"dnc": "number", "duplicate_checks": ["phone:list"]},
+        counts={"added": 2, "campaign_dnc": 1},
+    )
+    page = admin_client.get(reverse("admin:leads_importjob_change", args=[job.pk]))
+    text = page.content.decode()
+    assert "Column 1 (Phone) → phone number" in text
+    assert "Phone number in this list (DUPLIST)" in text
+    assert "New leads 2, In the campaign DNC list 1" in text
+    assert "campaign_dnc" not in text and "phone:list" not in text

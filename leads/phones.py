@@ -3,9 +3,9 @@ type them (``phone_normalise``: the supervisors' doors)."""
 
 import enum
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -115,13 +115,14 @@ NANP_PHONE_CODE = "1"
 # Excel's text for a number cell: "7275551236.0", "7.275551236E+09".
 _FLOAT_TEXT = re.compile(r"(\d+)\.0+")
 _SCIENTIFIC_TEXT = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}")
+# Text that may be one of those (the slower path reads it).
+_FLOAT_OR_SCIENTIFIC = re.compile(r"\.0+\s*$|[eE]")
 # "+44 (0)20 ...": the national trunk 0 written beside the calling code.
 _TRUNK_ZERO = re.compile(r"\(0\)")
 _NON_DIGITS = re.compile(r"[^0-9]")
 
 
-@dataclass(frozen=True, slots=True)
-class NormalisedPhone:
+class NormalisedPhone(NamedTuple):
     """A phone number as stored: ``number`` digits only, ``phone_code`` the calling code
     (the caller's unless the text named another). ``changed``: the text was not already
     the stored number (punctuation, a calling code, Excel's float text...)."""
@@ -143,17 +144,24 @@ def phone_normalise(text: str, *, phone_code: str) -> NormalisedPhone:
     is the contract's (P28).
     """
     written = text
-    if text.isascii() and text.isdigit():
-        digits = _without_nanp_one(text, phone_code)
-        return NormalisedPhone(phone_code, digits, digits != written)
-    text = "".join(" " if ch.isspace() else ch for ch in text).strip()
-    if _SCIENTIFIC_TEXT.fullmatch(text):
-        number = Decimal(text)
-        if number == number.to_integral_value():
-            text = str(int(number))
-    elif match := _FLOAT_TEXT.fullmatch(text):
-        text = match.group(1)
-    international = text.startswith("+") or text.startswith("00")
+    if text.isdigit() and text.isascii():
+        if len(text) == 11 and text[0] == "1" and phone_code == NANP_PHONE_CODE:
+            return NormalisedPhone(phone_code, text[1:], True)
+        return NormalisedPhone(phone_code, text, False)
+    if text[:1] != "+" and text[:2] != "00" and not _FLOAT_OR_SCIENTIFIC.search(text):
+        # The usual case, "(727) 555-1234": punctuation and spaces around the digits.
+        digits = _without_nanp_one(_NON_DIGITS.sub("", text), phone_code)
+        return NormalisedPhone(phone_code, digits, True)
+    # Any Unicode space (NBSP, narrow NBSP...) is a space; only the digits are kept below.
+    text = " ".join(text.split())
+    if "." in text or "e" in text or "E" in text:
+        if _SCIENTIFIC_TEXT.fullmatch(text):
+            number = Decimal(text)
+            if number == number.to_integral_value():
+                text = str(int(number))
+        elif match := _FLOAT_TEXT.fullmatch(text):
+            text = match.group(1)
+    international = text[:1] == "+" or text[:2] == "00"
     if international:
         text = _TRUNK_ZERO.sub("", text)
     digits = _NON_DIGITS.sub("", text)

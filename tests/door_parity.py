@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from campaigns.models import Campaign, CampaignDnc, HopperEntry
 from campaigns.tests.factories import CallTimeFactory, CampaignFactory, StateCallTimeFactory
@@ -439,6 +440,7 @@ def through_manual(client, example: Example) -> Answer:
         return Answer(Outcome.INVALID_PHONE, _MANUAL_PHONE_PROBLEMS[message].value)
     if message in _MANUAL_OUTCOMES:
         return Answer(_MANUAL_OUTCOMES[message])
-    duplicate = re.fullmatch(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", message)
+    # The refusal links to the existing lead and may name the other choices after it.
+    duplicate = re.match(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", strip_tags(message))
     assert duplicate is not None, message
     return Answer(Outcome.DUPLICATE, duplicate.group(1))

@@ -151,7 +151,7 @@ def phone_normalise(text: str, *, phone_code: str) -> NormalisedPhone:
     if text[:1] != "+" and text[:2] != "00" and not _FLOAT_OR_SCIENTIFIC.search(text):
         # The usual case, "(727) 555-1234": punctuation and spaces around the digits.
         digits = _without_nanp_one(_NON_DIGITS.sub("", text), phone_code)
-        return NormalisedPhone(phone_code, digits, True)
+        return NormalisedPhone(phone_code, digits, digits != written)
     # Any Unicode space (NBSP, narrow NBSP...) is a space; only the digits are kept below.
     text = " ".join(text.split())
     if "." in text or "e" in text or "E" in text:

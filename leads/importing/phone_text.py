@@ -25,7 +25,7 @@ class ImportPhones:
         code = values.get("phone_code") or self.default_phone_code
         written = values.get("phone_number", "")
         phone = phone_normalise(written, phone_code=code)
-        changed = phone.changed
+        changed = phone.changed and bool(written)
         if "phone_number" in values:
             values["phone_number"] = phone.number
             if phone.phone_code != code:
@@ -35,6 +35,8 @@ class ImportPhones:
             alt_phone = phone_normalise(alt, phone_code=code)
             values["alt_phone"] = alt_phone.number
             changed = changed or alt_phone.changed
+        else:
+            alt = ""
         if changed:
             self.rows += 1
             if len(self.examples) < self.keep:
@@ -42,7 +44,7 @@ class ImportPhones:
                     {
                         "row": number,
                         "written": written or alt or "",
-                        "phone": phone.number if written else values["alt_phone"],
+                        "phone": phone.number if written else values.get("alt_phone", ""),
                         "phone_code": code,
                     }
                 )

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from leads.importing import engine, jobs
+from leads.importing.phone_text import ImportPhones
 from leads.models import DuplicateReview, Lead
 from leads.outcomes import DuplicateCheck
 from leads.phones import NormalisedPhone, phone_normalise
@@ -48,6 +49,12 @@ def test_the_rows_phone_code_is_split_off_even_when_phonenumbers_would_not_know_
     assert phone_normalise("+999 4455 6677", phone_code="999").number == "44556677"
     # An unknown calling code that is not the row's stays in the number.
     assert phone_normalise("+999 4455 6677", phone_code="1").number == "99944556677"
+
+
+@pytest.mark.parametrize("written", ["", "   ", "-"])
+def test_nothing_written_is_an_empty_number(written):
+    assert phone_normalise(written, phone_code="1").number == ""
+    assert phone_normalise("", phone_code="1").changed is False
 
 
 def test_an_eleven_digit_number_keeps_its_one_outside_the_nanp():
@@ -144,3 +151,16 @@ def test_review_search_finds_the_incoming_number_as_typed(admin_client):
         reverse("admin:leads_duplicatereview_changelist"), {"q": "+1 (727) 555-1000"}
     )
     assert [r.pk for r in response.context["cl"].result_list] == [review.pk]
+
+
+def test_an_import_row_without_a_phone_is_not_counted_as_normalised():
+    phones = ImportPhones(default_phone_code="1")
+    assert phones.normalise(5, {"phone_number": ""}) == ""
+    assert phones.normalise(6, {"phone_number": "", "alt_phone": ""}) == ""
+    values = {"phone_number": "", "alt_phone": "727-555-0101"}
+    assert phones.normalise(7, values) == ""
+    assert values["alt_phone"] == "7275550101"
+    assert phones.summary() == {
+        "rows": 1,
+        "examples": [{"row": 7, "written": "727-555-0101", "phone": "7275550101", "phone_code": "1"}],
+    }

@@ -162,5 +162,7 @@ def test_an_import_row_without_a_phone_is_not_counted_as_normalised():
     assert values["alt_phone"] == "7275550101"
     assert phones.summary() == {
         "rows": 1,
-        "examples": [{"row": 7, "written": "727-555-0101", "phone": "7275550101", "phone_code": "1"}],
+        "examples": [
+            {"row": 7, "written": "727-555-0101", "phone": "7275550101", "phone_code": "1"}
+        ],
     }

@@ -94,6 +94,7 @@ class Campaign(models.Model):
         db_constraint=False,
         db_column="use_other_campaign_dnc",
         related_name="+",
+        verbose_name="use other campaign DNC",
     )
 
     class Meta:
@@ -134,7 +135,9 @@ class HopperEntry(models.Model):
     priority = models.SmallIntegerField(
         default=0, validators=[MinValueValidator(-99), MaxValueValidator(99)]
     )
-    gmt_offset_now = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    gmt_offset_now = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name="GMT offset now"
+    )
     state = models.CharField(max_length=2, blank=True)
     source = models.CharField(max_length=1, default="P")
     vendor_lead_code = models.CharField(max_length=20, blank=True)

@@ -39,7 +39,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "leadhub.admin_site.LeadHubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -307,6 +307,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W043"]  # MariaDB: its _ci collation replaces 
 # Uploaded lead files (README, "Uploading a spreadsheet"): the largest file accepted, what a
 # workbook (XLSX, ODS: a zip archive) may unpack to, and the longest cell read.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "256")) * 1024 * 1024
+# Uploads nobody went on with (no import started) are deleted, with their files, after this
+# many hours by ``manage.py expire_uploads``.
+IMPORT_ABANDONED_HOURS = int(os.environ.get("IMPORT_ABANDONED_HOURS", "48"))
 IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_MB", "1024")) * 1024 * 1024
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 FILE_UPLOAD_HANDLERS = [

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.html import format_html
 
 from campaigns.models import Campaign
 from leads.importing.errors import UnreadableFile
@@ -69,6 +71,26 @@ def custom_labels(list_id: int | None) -> list[str]:
     if target is None or not target.keeps_custom_fields:
         return []
     return [definition.field_label for definition in custom_fields_storing(list_id)]
+
+
+def custom_fields_off_note(list_id: int | None) -> str:
+    """Why a list's custom fields are not offered in the mapping: the list has some, but does
+    not keep custom field values ("" when nothing needs saying)."""
+    target = list_get(list_id) if list_id else None
+    if target is None or target.keeps_custom_fields:
+        return ""
+    labels = [d.field_label for d in custom_fields_storing(list_id)]
+    if not labels:
+        return ""
+    url = reverse("admin:leads_leadlist_change", args=[list_id])
+    return format_html(
+        "List {} has custom fields ({}) but does not keep their values, so they are not "
+        'offered below. To load them, tick “Keeps custom fields” on <a href="{}">the '
+        "list's page</a>, then come back to this page.",
+        list_id,
+        ", ".join(labels),
+        url,
+    )
 
 
 def field_choices(list_id: int | None) -> list:
@@ -327,7 +349,8 @@ def mapping_initial(
         columns = {int(index): field for index, field in job.mapping.items()}
         options = job.options
     else:
-        list_value = query.get("list", "")
+        # The list chosen at upload is the job's already; the address may name another.
+        list_value = query.get("list") or (str(job.list_id) if job.list_id else "")
         template = template or job.template
         options = template.options if template else None
         if template:

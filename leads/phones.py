@@ -1,8 +1,11 @@
-"""Phone number validation of add_lead (contract §3.8, D14)."""
+"""Phone number validation of add_lead (contract §3.8, D14), and phone numbers as people
+type them (``phone_normalise``: the supervisors' doors)."""
 
 import enum
 import re
+from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -104,3 +107,94 @@ def _assigned_nanp_areacodes() -> frozenset[str]:
         for areacode in (f"{n:03d}" for n in range(200, 1000))
         if any(valid.fullmatch(f"{areacode}{probe}0000") for probe in _EXCHANGE_PROBES)
     )
+
+
+# --- phone numbers as people type them (the supervisors' doors) ----------------------------
+
+NANP_PHONE_CODE = "1"
+# Excel's text for a number cell: "7275551236.0", "7.275551236E+09".
+_FLOAT_TEXT = re.compile(r"(\d+)\.0+")
+_SCIENTIFIC_TEXT = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}")
+# Text that may be one of those (the slower path reads it).
+_FLOAT_OR_SCIENTIFIC = re.compile(r"\.0+\s*$|[eE]")
+# "+44 (0)20 ...": the national trunk 0 written beside the calling code.
+_TRUNK_ZERO = re.compile(r"\(0\)")
+_NON_DIGITS = re.compile(r"[^0-9]")
+
+
+class NormalisedPhone(NamedTuple):
+    """A phone number as stored: ``number`` digits only, ``phone_code`` the calling code
+    (the caller's unless the text named another). ``changed``: the text was not already
+    the stored number (punctuation, a calling code, Excel's float text...)."""
+
+    phone_code: str
+    number: str
+    changed: bool
+
+
+def phone_normalise(text: str, *, phone_code: str) -> NormalisedPhone:
+    """A phone number as supervisors and vendor files write it, as the pipeline stores it.
+
+    Unicode spaces, dots, dashes, parentheses and other punctuation are dropped; Excel's
+    float text (``7275551236.0``, ``7.275551236E+09``) is read back as the number; a leading
+    ``+`` or ``00`` with a calling code known to phonenumbers (or equal to ``phone_code``)
+    moves that code to ``phone_code``; with phone code 1, an 11-digit number written with
+    its leading 1 loses it. Anything else keeps its digits, so the pipeline's own checks
+    (length, prefix, area code) still decide. The legacy API never calls this: its filter
+    is the contract's (P28).
+    """
+    written = text
+    if text.isdigit() and text.isascii():
+        if len(text) == 11 and text[0] == "1" and phone_code == NANP_PHONE_CODE:
+            return NormalisedPhone(phone_code, text[1:], True)
+        return NormalisedPhone(phone_code, text, False)
+    if text[:1] != "+" and text[:2] != "00" and not _FLOAT_OR_SCIENTIFIC.search(text):
+        # The usual case, "(727) 555-1234": punctuation and spaces around the digits.
+        digits = _without_nanp_one(_NON_DIGITS.sub("", text), phone_code)
+        return NormalisedPhone(phone_code, digits, digits != written)
+    # Any Unicode space (NBSP, narrow NBSP...) is a space; only the digits are kept below.
+    text = " ".join(text.split())
+    if "." in text or "e" in text or "E" in text:
+        if _SCIENTIFIC_TEXT.fullmatch(text):
+            number = Decimal(text)
+            if number == number.to_integral_value():
+                text = str(int(number))
+        elif match := _FLOAT_TEXT.fullmatch(text):
+            text = match.group(1)
+    international = text[:1] == "+" or text[:2] == "00"
+    if international:
+        text = _TRUNK_ZERO.sub("", text)
+    digits = _NON_DIGITS.sub("", text)
+    if international:
+        if text.startswith("00"):
+            digits = digits[2:]
+        code = _calling_code(digits, phone_code)
+        if code is not None:
+            phone_code, digits = code, digits[len(code) :]
+        elif text.startswith("00"):
+            digits = "00" + digits  # not a calling code: a number that starts with 00
+    digits = _without_nanp_one(digits, phone_code)
+    return NormalisedPhone(phone_code, digits, digits != written)
+
+
+def _without_nanp_one(digits: str, phone_code: str) -> str:
+    """With phone code 1, "17275551234" is 7275551234 written with the 1 in front."""
+    if (
+        phone_code == NANP_PHONE_CODE
+        and len(digits) == NANP_NUMBER_LENGTH + 1
+        and digits.startswith(NANP_PHONE_CODE)
+    ):
+        return digits[1:]
+    return digits
+
+
+def _calling_code(digits: str, phone_code: str) -> str | None:
+    """The calling code ``digits`` start with: ``phone_code`` or one phonenumbers knows
+    (calling codes are prefix-free: at most one matches)."""
+    if phone_code and digits.startswith(phone_code):
+        return phone_code
+    for length in (1, 2, 3):
+        code = digits[:length]
+        if len(digits) > length and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return None

@@ -46,6 +46,13 @@ _REVIEW_STATUS = {
     ReviewAction.UPDATE: DuplicateReview.Status.UPDATED,
 }
 
+# The door an inserted review's lead came through.
+_REVIEW_DOOR = {
+    DuplicateReview.Source.UPLOAD: Lead.Door.UPLOAD,
+    DuplicateReview.Source.API: Lead.Door.API,
+    DuplicateReview.Source.MANUAL: Lead.Door.MANUAL,
+}
+
 
 def duplicate_review_resolve(
     *,
@@ -153,7 +160,7 @@ def _review_insert(review: DuplicateReview, *, user, now: datetime) -> Lead:
     options = _review_options(review)
     incoming = review.incoming
     custom = incoming.get("custom")
-    door = Lead.Door.UPLOAD if review.source == DuplicateReview.Source.UPLOAD else Lead.Door.API
+    door = _REVIEW_DOOR[review.source]
     request = LeadRequest(
         fields=_review_fields(review),
         list_id=str(review.list_id),

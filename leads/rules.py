@@ -208,9 +208,17 @@ def _digits_only(text: str) -> str:
     return _NON_DIGITS.sub("", text)
 
 
+# Read whole from a file, then by the one phone normaliser (``phones.phone_normalise``) with
+# the row's phone code, as people write numbers: ``+1 (727) 555-1234``, ``7275551234.0``.
+PHONE_TEXT_FIELDS = frozenset({"phone_number", "alt_phone"})
+
+
 def file_value_cleaner(name: str, *, non_latin: bool) -> Callable[[str], str]:
-    """The cleaner of a lead field read from a file (the importer's):
-    ``value_cleaner``, except that phone fields keep only their digits."""
+    """The cleaner of a lead field read from a file (the importer's): ``value_cleaner``,
+    except that the phone numbers are kept whole for the normaliser (``PHONE_TEXT_FIELDS``)
+    and the phone code keeps only its digits."""
+    if name in PHONE_TEXT_FIELDS:
+        return str
     if name in DIGITS_ONLY_FIELDS:
         return _digits_only
     return value_cleaner(name, non_latin=non_latin)

@@ -16,12 +16,26 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from leads.forms_imports import ConfirmImportForm, MappingForm, UploadForm, mapping_initial
+from leads.admin.filters import IMPORT_JOB_PARAMETER
+from leads.forms_imports import (
+    ConfirmImportForm,
+    MappingForm,
+    UploadForm,
+    custom_fields_off_note,
+    list_choice_value,
+    mapping_initial,
+)
 from leads.importing import jobs
 from leads.importing.errors import UnreadableFile
 from leads.importing.options import ImportOptions
-from leads.models import ImportJob
-from leads.wording import IMPORT_OUTCOME_LABELS, add_options_shown
+from leads.importing.results import result_xlsx_write
+from leads.models import DuplicateReview, ImportJob
+from leads.wording import (
+    IMPORT_OUTCOME_LABELS,
+    add_options_shown,
+    import_outcome_label,
+    import_reason_label,
+)
 
 Status = ImportJob.Status
 FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
@@ -89,12 +103,14 @@ def outcome_rows(counts: dict, examples: dict | None = None) -> list[dict]:
     reasons: dict[str, list[dict]] = {}
     for key, shown in (examples or {}).items():
         outcome, _, code = key.partition(": ")
-        reasons.setdefault(outcome, []).append({"code": code, "examples": shown[:EXAMPLES_SHOWN]})
+        reasons.setdefault(outcome, []).append(
+            {"code": code, "label": import_reason_label(code), "examples": shown[:EXAMPLES_SHOWN]}
+        )
     keys = [*map(str, OUTCOME_LABELS), *(key for key in counts if key not in OUTCOME_LABELS)]
     return [
         {
             "key": key,
-            "label": OUTCOME_LABELS.get(key, key.replace("_", " ").capitalize()),
+            "label": import_outcome_label(key),
             "count": counts.get(key, 0),
             "reasons": reasons.get(key, []),
         }
@@ -123,7 +139,10 @@ def import_upload(request: HttpRequest, model_admin) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = jobs.import_job_create(
-                upload=upload, original_name=upload.name, created_by=request.user
+                upload=upload,
+                original_name=upload.name,
+                created_by=request.user,
+                list_id=list_choice_value(form.cleaned_data["target_list"]),
             )
         except UnreadableFile as error:
             form.add_error("file", error.message)
@@ -158,11 +177,9 @@ def import_mapping(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
     initial = mapping_initial(
         job, header=header, sample=sample, column_count=column_count, query=request.GET
     )
+    list_value = request.POST.get("target_list", "") if request.POST else initial["target_list"]
     form = MappingForm(
-        request.POST or None,
-        initial=initial,
-        column_count=column_count,
-        list_value=request.POST.get("target_list", "") if request.POST else initial["target_list"],
+        request.POST or None, initial=initial, column_count=column_count, list_value=list_value
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,6 +216,7 @@ def import_mapping(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
         ],
         rows=[row + [""] * (column_count - len(row)) for row in sample],
         standard_layout=form.standard_layout(),
+        custom_fields_note=custom_fields_off_note(list_choice_value(list_value)),
         option_fields=[form[name] for name in form.option_field_names],
     )
     return TemplateResponse(request, "admin/leads/import/mapping.html", context)
@@ -264,6 +282,15 @@ def import_progress(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
         finished=finished,
         rows=outcome_rows(progress["counts"]),
         can_cancel=not finished and model_admin.has_add_permission(request),
+        can_resume=job.status in jobs.RESUMABLE and model_admin.has_add_permission(request),
+        reviews_waiting=(
+            DuplicateReview.objects.filter(import_job=job, status=DuplicateReview.Status.PENDING)
+            .order_by()
+            .count()
+            if ImportOptions.from_json(job.options).review_duplicates
+            else None
+        ),
+        leads_url=f"{reverse('admin:leads_lead_changelist')}?{IMPORT_JOB_PARAMETER}={job.pk}",
         options=options_shown(job.options or {}),
         poll=_poll(job, Status.QUEUED, Status.RUNNING),
     )
@@ -287,8 +314,26 @@ def import_cancel(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
     return redirect(job_page_url(job))
 
 
+@require_POST
+def import_resume(request: HttpRequest, model_admin, pk: int) -> HttpResponse:
+    """A cancelled or failed import goes on after its last committed batch."""
+    job = _job(request, model_admin, pk, change=True)
+    try:
+        job = jobs.import_job_start_import(job=job, confirm_same_upload=True)
+    except jobs.ImportConfigError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(request, "The import goes on after the rows already committed.")
+    return redirect(job_page_url(job))
+
+
 def import_result(request: HttpRequest, model_admin, pk: int, kind: str) -> FileResponse:
     job = _job(request, model_admin, pk)
+    if kind == "xlsx" and job.result_csv and not job.result_xlsx and job.status in FINISHED:
+        # A stopped import's XLSX is written when first asked for (a DONE one has it).
+        name = result_xlsx_write(job)
+        ImportJob.objects.filter(pk=job.pk, result_xlsx="").update(result_xlsx=name)
+        job.refresh_from_db()
     file = {"csv": job.result_csv, "xlsx": job.result_xlsx}.get(kind)
     if not file:
         raise Http404("This import has no result file of that kind.")

@@ -68,6 +68,13 @@ REJECTION_TEXT = {
 }
 
 
+def phone_problem_text(problem: PhoneProblem, phone: str) -> str:
+    """The problem with the number shown, e.g. "Invalid phone number length (6 to 16
+    digits): 55512" or "...: the phone number is empty"."""
+    shown = phone if phone else "the phone number is empty"
+    return f"{PHONE_PROBLEM_TEXT[problem]}: {shown}"
+
+
 def check_code(check: DuplicateCheck) -> str:
     """The check's short name, e.g. DUPLIST."""
     return DUPLICATE_CHECK_CODES[check]
@@ -123,7 +130,8 @@ INVALID_LIST_TEXT = "The row's list does not exist"
 
 
 def import_file_duplicate_text(check: DuplicateCheck, earlier_row: int) -> str:
-    return f"{check_code(check)}: same as row {earlier_row}"
+    """e.g. "Same as row 2 of the file (DUPLIST)"."""
+    return f"Same as row {earlier_row} of the file ({check_code(check)})"
 
 
 def import_file_duplicate_group(check: DuplicateCheck) -> str:
@@ -131,15 +139,15 @@ def import_file_duplicate_group(check: DuplicateCheck) -> str:
     return f"{check_code(check)} (in the file)"
 
 
-_MATCHED = {DuplicateMatch.PHONE: " (PHONE)", DuplicateMatch.ALT: " (ALT)"}
+_MATCHED_WORDS = {DuplicateMatch.PHONE: ", by its phone", DuplicateMatch.ALT: ", by its alt phone"}
 
 
 def import_duplicate_text(
     check: DuplicateCheck, lead_id: int, list_id: int, matched: DuplicateMatch | None
 ) -> str:
     """``matched``: for the phone-or-alt-phone checks, which number of the lead matched."""
-    shown = _MATCHED[matched] if matched else ""
-    return f"{check_code(check)}: lead {lead_id} in list {list_id}{shown}"
+    shown = _MATCHED_WORDS[matched] if matched else ""
+    return f"Already lead {lead_id} in list {list_id}{shown} ({check_code(check)})"
 
 
 # Counts of an import's rows by outcome (``pipeline.batch.Outcome`` values): on the
@@ -160,6 +168,38 @@ IMPORT_OUTCOME_SHORT_LABELS = {
     "dnc": "in DNC",
     "campaign_dnc": "in campaign DNC",
 }
+
+
+def import_exact_repeat_text(lead_id: int) -> str:
+    """A duplicate row equal to its lead in every loaded field (kept out of the review
+    queue)."""
+    return f"Exact repeat of lead {lead_id}: every loaded field is the same (not reviewed)"
+
+
+def import_reason_label(code: str) -> str:
+    """A dry run's reason group (a check's short name, or ``import_file_duplicate_group``)
+    in words: "Phone number in this list (DUPLIST)"; other groups are words already."""
+    check = CHECK_BY_CODE.get(code)
+    if check is not None:
+        return check_label(check)
+    base, _, rest = code.partition(" ")
+    check = CHECK_BY_CODE.get(base)
+    if check is not None and rest == "(in the file)":
+        return f"{_COMPARED[check.kind]} {_WHERE[check.scope]}, earlier in the file ({base})"
+    return code
+
+
+def import_outcome_label(outcome: str) -> str:
+    """An import outcome (``pipeline.batch.Outcome`` value) in words: "Duplicate in the
+    database" for duplicate_db."""
+    return IMPORT_OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def import_outcomes_text(counts: dict[str, int] | None) -> str:
+    """The non-zero counts of an import in words, e.g. "New leads 3, Duplicate in the
+    database 1"; "-" when there are none."""
+    shown = [f"{import_outcome_label(key)} {n}" for key, n in (counts or {}).items() if n]
+    return ", ".join(shown) or "-"
 
 
 def add_options_shown(options: AddOptions) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from campaigns.models import Campaign, CampaignDnc, HopperEntry
 from campaigns.tests.factories import CallTimeFactory, CampaignFactory, StateCallTimeFactory
@@ -368,7 +369,8 @@ def through_import(example: Example, folder: Path) -> Answer:
     assert not more
     answer = _IMPORT_OUTCOMES[ImportOutcome(outcome)]
     if answer == Outcome.INVALID_PHONE:
-        return Answer(answer, _WORDED_PHONE_PROBLEMS[reason].value)
+        # The result file names the number after the problem ("...: 55512").
+        return Answer(answer, _WORDED_PHONE_PROBLEMS[reason.rpartition(": ")[0]].value)
     if answer == Outcome.DUPLICATE:
         return Answer(answer, re.search(r"lead (\d+)", reason).group(1))
     return Answer(answer)
@@ -422,6 +424,7 @@ def through_manual(client, example: Example) -> Answer:
         return Answer(Outcome.INVALID_PHONE, _MANUAL_PHONE_PROBLEMS[message].value)
     if message in _MANUAL_OUTCOMES:
         return Answer(_MANUAL_OUTCOMES[message])
-    duplicate = re.fullmatch(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", message)
+    # The refusal links to the existing lead and may name the other choices after it.
+    duplicate = re.match(r"Duplicate of lead (\d+) in list \d+ \(\w+\)", strip_tags(message))
     assert duplicate is not None, message
     return Answer(Outcome.DUPLICATE, duplicate.group(1))

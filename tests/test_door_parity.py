@@ -37,7 +37,8 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 from leads.api.parser import DNC_MODE_TOKENS, DUPLICATE_CHECK_TOKENS
-from leads.rules import RANK_MAX, lead_column_width
+from leads.phones import phone_normalise
+from leads.rules import RANK_MAX, clean_value, lead_column_width
 from leads.services.request import DncMode
 from leads.timezones import PHONE_CODE_ONLY
 
@@ -242,6 +243,22 @@ def examples(draw) -> Example:
     return example
 
 
+def phones_typed_differ(row: dict) -> bool:
+    """Whether the supervisors' doors store this row's phone numbers otherwise than the API
+    (``phones.phone_normalise`` against the contract's filter)."""
+    code = row["phone_code"] or "1"
+    phone = phone_normalise(row["phone_number"], phone_code=code)
+    api_phone = clean_value("phone_number", row["phone_number"], non_latin=False)
+    alt = row["alt_phone"]
+    api_alt = clean_value("alt_phone", alt, non_latin=False)
+    return (
+        phone.number != api_phone
+        or phone.phone_code != code
+        or bool(alt)
+        and phone_normalise(alt, phone_code=phone.phone_code).number != api_alt
+    )
+
+
 def door_limits(example: Example) -> dict[str, list[str]]:
     """The doors that cannot express this example, and why."""
     row, typed = example.row, typed_options(example)
@@ -251,8 +268,9 @@ def door_limits(example: Example) -> dict[str, list[str]]:
         importer.append("refuses a tz_method that names no source; the API reads it as none")
     if "," in row["phone_number"]:
         importer.append("reduces phone numbers to digits (contract §5); the API keeps commas")
-    if not row["alt_phone"].isdigit() and row["alt_phone"]:
-        importer.append("reduces alt_phone to digits (contract §5); the API keeps the rest")
+    typed_phones = "reads phone numbers as people type them; the API keeps its filter (P28)"
+    if phones_typed_differ(row):
+        importer.append(typed_phones)
     if typed.campaign_dnc is not DncMode.OFF and example.campaign_id not in (
         "CAMPA",
         "CAMPB",
@@ -279,6 +297,8 @@ def door_limits(example: Example) -> dict[str, list[str]]:
         manual.append("has no custom field inputs (the list's defaults are stored)")
     if not row["phone_number"]:
         manual.append("requires a phone number before the pipeline")
+    if phones_typed_differ(row):
+        manual.append(typed_phones)
     if int(row["rank"] or 0) > RANK_MAX or any(
         len(value) > (lead_column_width(name) or len(value)) for name, value in row.items()
     ):

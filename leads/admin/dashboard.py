@@ -18,6 +18,7 @@ from ..statistics import (
     import_rejection_rates,
     leads_loaded_per_day,
 )
+from ..wording import import_outcomes_text
 
 DAYS = 30
 
@@ -37,7 +38,7 @@ def dashboard_view(request, admin_site) -> TemplateResponse:
             ("API add_lead requests", api_rejection_rates(since=since)),
             ("Imported rows", import_rejection_rates(since=since)),
         ],
-        "jobs": [(job, _job_url(job.pk)) for job in jobs],
+        "jobs": [(job, _job_url(job.pk), import_outcomes_text(job.counts)) for job in jobs],
         "pending_reviews": duplicate_reviews_pending_count(),
         "webhooks": delivery_counts(now=now),
     }

@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, CampaignDnc
 
@@ -102,11 +103,23 @@ class DncFileAdminMixin:
         default_storage.delete(name)
         where = f"the DNC list of campaign {campaign_id}" if campaign_id else "the DNC list"
         if remove:
-            text = f"{result.removed} numbers removed from {where}"
+            text = ngettext(
+                "%(count)d number removed from %(where)s",
+                "%(count)d numbers removed from %(where)s",
+                result.removed,
+            ) % {"count": result.removed, "where": where}
         else:
-            text = f"{result.added} numbers added to {where}"
+            text = ngettext(
+                "%(count)d number added to %(where)s",
+                "%(count)d numbers added to %(where)s",
+                result.added,
+            ) % {"count": result.added, "where": where}
         if result.unchanged:
-            text += f" ({result.unchanged} had changed meanwhile and were left as they were)"
+            text += ngettext(
+                " (%(count)d had changed meanwhile and was left as it was)",
+                " (%(count)d had changed meanwhile and were left as they were)",
+                result.unchanged,
+            ) % {"count": result.unchanged}
         messages.success(request, f"{text}.")
         info = self.opts.app_label, self.opts.model_name
         return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))

@@ -5,7 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin
 
-from .search import api_log_functions, lead_statuses
+from ..models import ImportJob
+from .search import api_log_functions, lead_statuses, leads_of_import_filter
+
+# The leads changelist's parameter for the leads an import loaded (the import pages link it).
+IMPORT_JOB_PARAMETER = "import_job"
 
 
 class LeadStatusFilter(admin.SimpleListFilter):
@@ -75,3 +79,25 @@ class ApiFunctionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         return queryset if value is None else queryset.filter(function=value)
+
+
+class ImportJobFilter(admin.SimpleListFilter):
+    """The leads one import loaded (``?import_job=12``, linked from the import's page). Only
+    the chosen import is listed as a choice: the jobs table may be long."""
+
+    title = "import"
+    parameter_name = IMPORT_JOB_PARAMETER
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        job = ImportJob.objects.filter(pk=int(value)).only("pk", "original_name").first()
+        return [(str(job.pk), f"{job.pk}: {job.original_name}")] if job else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        job = ImportJob.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        return queryset.none() if job is None else queryset.filter(leads_of_import_filter(job))

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from leads import views_imports as views
 from leads.models import ImportJob, ImportTemplate
+from leads.wording import import_outcomes_text
 
 
 @admin.register(ImportJob)
@@ -50,13 +51,13 @@ class ImportJobAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Mapping and options", {"fields": ("mapping", "options", "template")}),
+        ("Mapping and options", {"fields": ("mapping_in_words", "options_in_words", "template")}),
         (
             "Results",
             {
                 "fields": (
-                    "dry_run",
-                    "counts",
+                    "dry_run_in_words",
+                    "counts_in_words",
                     "rows_done",
                     "last_committed_row",
                     "result_files",
@@ -67,7 +68,15 @@ class ImportJobAdmin(admin.ModelAdmin):
         ),
         ("When", {"fields": ("created_by", "created_at", "started_at", "finished_at")}),
     )
-    readonly_fields = ("job_page", "result_files", "created_at")
+    readonly_fields = (
+        "job_page",
+        "result_files",
+        "created_at",
+        "mapping_in_words",
+        "options_in_words",
+        "dry_run_in_words",
+        "counts_in_words",
+    )
 
     # An import is changed through its pages only; the admin's form shows it read-only.
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -92,6 +101,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             ("<int:pk>/progress/", views.import_progress, "progress"),
             ("<int:pk>/progress.json", views.import_progress_json, "progress_json"),
             ("<int:pk>/cancel/", views.import_cancel, "cancel"),
+            ("<int:pk>/resume/", views.import_resume, "resume"),
             ("<int:pk>/result.<str:kind>", views.import_result, "result"),
         ]
         own = [
@@ -105,7 +115,9 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="list", ordering="list")
     def target_list(self, job: ImportJob):
-        return job.list_id or "from the file"
+        if job.list_id:
+            return job.list_id
+        return "from the file" if "list_id" in (job.mapping or {}).values() else "not chosen yet"
 
     @admin.display(description="rows")
     def rows(self, job: ImportJob) -> str:
@@ -115,9 +127,32 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description="outcomes")
     def outcome_counts(self, job: ImportJob) -> str:
         counts = job.counts or (job.dry_run or {}).get("counts") or {}
-        return format_html_join(
-            ", ", "{} {}", ((key.replace("_", " "), n) for key, n in counts.items() if n)
-        )
+        return import_outcomes_text(counts)
+
+    @admin.display(description="mapping")
+    def mapping_in_words(self, job: ImportJob) -> str:
+        header = job.header or []
+        lines = [
+            (
+                int(column) + 1,
+                f" ({header[int(column)]})" if int(column) < len(header) else "",
+                field.replace("_", " "),
+            )
+            for column, field in sorted((job.mapping or {}).items(), key=lambda i: int(i[0]))
+        ]
+        return format_html_join("", "<div>Column {}{} → {}</div>", lines) or "-"
+
+    @admin.display(description="checks and options")
+    def options_in_words(self, job: ImportJob) -> str:
+        return format_html_join("", "<div>{}: {}</div>", views.options_shown(job.options)) or "-"
+
+    @admin.display(description="dry run")
+    def dry_run_in_words(self, job: ImportJob) -> str:
+        return import_outcomes_text((job.dry_run or {}).get("counts"))
+
+    @admin.display(description="counts")
+    def counts_in_words(self, job: ImportJob) -> str:
+        return import_outcomes_text(job.counts)
 
     @admin.display(description="page")
     def job_page(self, job: ImportJob) -> str:

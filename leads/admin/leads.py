@@ -7,18 +7,21 @@ searches that use indexes, no join that would hide leads of undefined lists, and
 of a page read in the page's one query (about 100-200 ms a page with 1M leads on PostgreSQL).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 
-from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm
-from ..models import AltPhone, Lead, LeadList
+from ..forms import MANUAL_ENTRY_OPTIONS, LeadAddForm, LeadChangeForm, on_duplicate_choices
+from ..models import AltPhone, DuplicateReview, Lead, LeadList
 from ..services import lead_update
 from .dashboard import dashboard_view
 from .exports import lead_export_page
-from .filters import LeadStatusFilter, TimeZoneFilter
+from .filters import ImportJobFilter, LeadStatusFilter, TimeZoneFilter
 from .search import lead_search_filter
 
 
@@ -97,7 +100,7 @@ class LeadAdmin(admin.ModelAdmin):
         "gmt_offset_now",
         "state",
         "door",
-        "entry_date",
+        "entered",
     )
     list_filter = (
         "list",
@@ -106,11 +109,13 @@ class LeadAdmin(admin.ModelAdmin):
         "door",
         "entry_date",
         TimeZoneFilter,
+        ImportJobFilter,
     )
     # The box searches with lead_search_filter (see get_search_results).
     search_fields = ("phone_number",)
     search_help_text = (
-        "A whole phone number, alt phone, lead id or vendor code; or words that start a "
+        "A phone number as you would write it (727-555-1000, +1 727 555 1000, or 555-1000 "
+        "for every area code), an alt phone, lead id or vendor code; or words that start a "
         "first name, last name or vendor code (words with a digit: vendor codes only)."
     )
     ordering = ("-lead_id",)
@@ -124,6 +129,11 @@ class LeadAdmin(admin.ModelAdmin):
         campaign = LeadList.objects.filter(list_id=OuterRef("list_id")).values("campaign_id")
         return super().get_queryset(request).annotate(list_campaign=Subquery(campaign[:1]))
 
+    @admin.display(description="entry date", ordering="entry_date")
+    def entered(self, obj: Lead) -> str:
+        # Short and sortable, so the list's columns fit a 1366 px screen.
+        return date_format(timezone.localtime(obj.entry_date), "Y-m-d H:i")
+
     @admin.display(description="campaign", ordering="list_campaign")
     def campaign(self, obj: Lead) -> str:
         return obj.list_campaign or ""
@@ -135,6 +145,10 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
+            if len(on_duplicate_choices(request.user)) > 1:
+                name, options = CHECKS_FIELDSET
+                fields = (*options["fields"], "on_duplicate")
+                return (*ADD_FIELDSETS, (name, {**options, "fields": fields}))
             return (*ADD_FIELDSETS, CHECKS_FIELDSET)
         first, *rest = ADD_FIELDSETS
         main = (None, {"fields": ("list", "status", *first[1]["fields"][1:])})
@@ -151,7 +165,27 @@ class LeadAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         # modelform_factory made a new class for this request: safe to set.
         form.actor_username = request.user.get_username()
+        if obj is None:
+            form.duplicate_choices = on_duplicate_choices(request.user)
+            form.base_fields["on_duplicate"].choices = form.duplicate_choices
         return form
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if isinstance(obj, DuplicateReview):
+            # Manual entry sent a duplicate to the review queue (LeadAddForm.full_clean).
+            url = reverse("admin:leads_duplicatereview_change", args=[obj.pk])
+            messages.success(
+                request,
+                format_html(
+                    'The lead was not added: it waits in the review queue as <a href="{}">'
+                    "review {}</a>, beside lead {}.",
+                    url,
+                    obj.pk,
+                    obj.existing_lead_id,
+                ),
+            )
+            return HttpResponseRedirect(url)
+        return super().response_add(request, obj, post_url_continue)
 
     def save_model(self, request, obj, form, change):
         if change:

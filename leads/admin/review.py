@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from ..models import DuplicateReview, Lead
 from ..outcomes import DuplicateCheck
@@ -23,6 +25,7 @@ from ..review import (
 from ..rules import clean_gender, fit_to_column, parse_date_of_birth
 from ..services import CUSTOM_PREFIX
 from ..wording import check_label, stored_check_code
+from .search import typed_phone_number
 
 # Refusals listed one by one after a bulk action; the rest are counted.
 BULK_REFUSALS_SHOWN = 20
@@ -133,7 +136,10 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
     )
     list_filter = (ReviewStatusFilter, "source", "list_id", DuplicateCheckFilter)
     search_fields = ("=existing_lead__lead_id", "=list_id")
-    search_help_text = "Existing lead id or list id."
+    search_help_text = (
+        "Existing lead id, list id, or a phone number as you would write it "
+        "(727-555-1234, +1 727 555 1234): the incoming or the existing lead's."
+    )
     ordering = ("-created_at",)
     list_per_page = 50
     show_full_result_count = False
@@ -141,6 +147,14 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        number = typed_phone_number(search_term)
+        if number:
+            by_phone = Q(existing_lead__phone_number=number) | Q(incoming__phone_number=number)
+            found = found | queryset.filter(by_phone)
+        return found, duplicates
 
     @admin.display(description="incoming phone")
     def incoming_phone(self, review: DuplicateReview) -> str:
@@ -181,13 +195,28 @@ class DuplicateReviewAdmin(admin.ModelAdmin):
             reviews=queryset.order_by("pk"), action=action, user=request.user
         )
         if result.resolved:
-            messages.success(request, f"{len(result.resolved)} incoming leads {done}.")
+            count = len(result.resolved)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d incoming lead %(done)s.", "%(count)d incoming leads %(done)s.", count
+                )
+                % {"count": count, "done": done},
+            )
         refused = list(result.refused.items())
         for review_id, why in refused[:BULK_REFUSALS_SHOWN]:
             messages.warning(request, f"Review {review_id}: {why}")
         if len(refused) > BULK_REFUSALS_SHOWN:
             more = len(refused) - BULK_REFUSALS_SHOWN
-            messages.warning(request, f"{more} more reviews were not resolved.")
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d more review was not resolved.",
+                    "%(count)d more reviews were not resolved.",
+                    more,
+                )
+                % {"count": more},
+            )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, unquote(object_id))

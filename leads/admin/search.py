@@ -3,26 +3,50 @@
 Read-only, like ``leads.selectors``, but for people browsing rather than for the pipeline.
 """
 
+import re
+
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from ..models import ApiLogEntry, Lead
+from ..phones import NANP_PHONE_CODE, phone_normalise
 
 DISTINCT_CACHE_SECONDS = 300
-_PHONE_PUNCTUATION = str.maketrans("", "", " -().+/")
+# A search term that is a number as people type one (Unicode spaces included).
+_TYPED_NUMBER = re.compile(r"[\d\s().+/-]+")
+_NON_DIGITS = re.compile(r"[^0-9]")
+# A phone number without its area code: found by the numbers it ends.
+LOCAL_NUMBER_DIGITS = (7, 9)
+
+
+def typed_phone_number(term: str) -> str | None:
+    """The phone number a search term means when it is a number as people type one
+    (``(727) 555-1000``, ``+1 727 555 1000``), None for other terms."""
+    term = term.strip()
+    if not (_TYPED_NUMBER.fullmatch(term) and _NON_DIGITS.sub("", term)):
+        return None
+    return phone_normalise(term, phone_code=NANP_PHONE_CODE).number
 
 
 def lead_search_filter(term: str) -> Q:
     """The leads a supervisor means by a search box entry, as index-friendly conditions.
 
-    A number (phone punctuation allowed) is a whole phone or alt phone number, a lead id or a
-    vendor code; words must each start a first name, a last name or a vendor code, except
-    words with a digit, which only start vendor codes (an index lookup; names are scanned).
+    A number, typed as people type it (``phones.phone_normalise``: ``(727) 555-1000``,
+    ``+1 727 555 1000``), is a whole phone or alt phone number, a lead id or a vendor code;
+    a local number of 7 to 9 digits (``555-1000``) also finds the phone numbers it ends
+    (that part scans the leads table). Words must each start a first name, a last name or a
+    vendor code, except words with a digit, which only start vendor codes (an index lookup;
+    names are scanned).
     """
     term = term.strip()
-    digits = term.translate(_PHONE_PUNCTUATION)
-    if digits.isdigit():
-        match = Q(phone_number=digits) | Q(alt_phone=digits) | Q(vendor_lead_code=term)
+    number = typed_phone_number(term)
+    if number is not None:
+        digits = _NON_DIGITS.sub("", term)
+        match = Q(vendor_lead_code=term)
+        for phone in {number, digits}:
+            match |= Q(phone_number=phone) | Q(alt_phone=phone)
+        if LOCAL_NUMBER_DIGITS[0] <= len(number) <= LOCAL_NUMBER_DIGITS[1]:
+            match |= Q(phone_number__endswith=number)
         if len(digits) <= 18:
             match |= Q(lead_id=int(digits))
         return match
@@ -33,6 +57,21 @@ def lead_search_filter(term: str) -> Q:
             match &= vendor_code
         else:
             match &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | vendor_code
+    return match
+
+
+def leads_of_import_filter(job) -> Q:
+    """The leads an import job loaded: its door, its user, its list (when it had one) and
+    the time it ran. (Leads do not name their import; two imports of one user into one list
+    at the same time would be shown together.)"""
+    match = Q(door=Lead.Door.UPLOAD, user=job.created_by.get_username() if job.created_by else "")
+    if job.list_id:
+        match &= Q(list_id=job.list_id)
+    if job.started_at is None:
+        return match & Q(pk__in=[])
+    match &= Q(entry_date__gte=job.started_at)
+    if job.finished_at is not None:
+        match &= Q(entry_date__lte=job.finished_at)
     return match
 
 

@@ -94,7 +94,8 @@ def import_dry_run(
     ``{"counts": {outcome: n}, "examples": {reason: [{row, phone, outcome, reason}]},
     "encoding_repaired": {"rows": n, "examples": [row numbers]}, "rows": n, "seconds": s}``
     (``encoding_repaired``: rows of a mixed UTF-8/Windows-1252 file read as Windows-1252,
-    see ``encodings``); the job becomes CHECKED. A cancel request puts it back to
+    see ``encodings``; ``phones_normalised``: ``phone_text.ImportPhones.summary``); the job
+    becomes CHECKED. A cancel request puts it back to
     UPLOADED. Returns the tally ({} when the job was not in CHECKING)."""
     started = timezone.now()
     if not ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
@@ -147,6 +148,7 @@ def import_dry_run(
         "counts": counts,
         "examples": examples,
         "encoding_repaired": {"rows": repairs.rows, "examples": repairs.examples},
+        "phones_normalised": cleaner.phones.summary(),
         "rows": done,
         "seconds": round((timezone.now() - started).total_seconds(), 3),
     }

@@ -33,6 +33,8 @@ Status = ImportJob.Status
 # A RUNNING or CHECKING job whose worker has not reported for this long is started again.
 STALE_AFTER = timedelta(minutes=5)
 EDITABLE = (Status.UPLOADED, Status.CHECKED)
+# Stopped jobs that go on after their last committed batch when started again.
+RESUMABLE = (Status.FAILED, Status.CANCELLED)
 # Jobs that loaded (or are loading) rows into their list.
 LOADING = (Status.QUEUED, Status.RUNNING, Status.DONE)
 
@@ -60,19 +62,24 @@ class _HashingFile(File):
             yield chunk
 
 
-def import_job_create(*, upload: File, original_name: str, created_by) -> ImportJob:
+def import_job_create(
+    *, upload: File, original_name: str, created_by, list_id: int | None = None
+) -> ImportJob:
     """Save an uploaded file under MEDIA_ROOT, inspect it and propose a column mapping.
 
     The job is UPLOADED, with ``content_hash`` (SHA-256), format, encoding, delimiter, header,
-    ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); it has no
-    list yet. Raises ``errors.UnreadableFile`` (``message`` for the person) when the file
-    is over the upload limit or cannot be read as a lead file (``limits``: workbooks are
-    checked before they are unpacked); nothing is kept then.
+    ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); its list
+    is ``list_id`` when that list exists (the mapping page may still change it). Raises
+    ``errors.UnreadableFile`` (``message`` for the person) when the file is over the upload
+    limit or cannot be read as a lead file (``limits``: workbooks are checked before they are
+    unpacked); nothing is kept then.
     """
     upload_check_size(upload.size)
     name = Path(original_name).name or "upload"
     hashing = _HashingFile(upload, name)
     job = ImportJob(original_name=original_name[:255], created_by=created_by)
+    if list_id is not None and list_get(list_id) is not None:
+        job.list_id = list_id
     job.file.save(name, hashing, save=False)
     try:
         info = inspect_file(job.file.path)
@@ -203,11 +210,12 @@ def import_job_start_dry_run(*, job: ImportJob, background: bool = True) -> Impo
 def import_job_start_import(
     *, job: ImportJob, confirm_same_upload: bool = False, background: bool = True
 ) -> ImportJob:
-    """Queue the import of a configured job (UPLOADED or CHECKED: from the first row; FAILED:
-    from its last committed batch). Raises ImportConfigError when the same file was already
-    loaded into the same list (``import_job_same_upload``) and ``confirm_same_upload`` is
-    False, or when the job cannot start. ``background=False`` only marks it QUEUED: the
-    caller then runs ``engine.import_run`` itself (the ``import_leads`` command does)."""
+    """Queue the import of a configured job (UPLOADED or CHECKED: from the first row; FAILED
+    or CANCELLED: from its last committed batch, its XLSX result written again at the end).
+    Raises ImportConfigError when the same file was already loaded into the same list
+    (``import_job_same_upload``) and ``confirm_same_upload`` is False, or when the job cannot
+    start. ``background=False`` only marks it QUEUED: the caller then runs
+    ``engine.import_run`` itself (the ``import_leads`` command does)."""
     _require_configured(job)
     earlier = import_job_same_upload(job)
     if earlier is not None and not confirm_same_upload:
@@ -227,8 +235,8 @@ def import_job_start_import(
     }
     started = ImportJob.objects.filter(pk=job.pk, status__in=EDITABLE).update(
         status=Status.QUEUED, cancel_requested=False, error="", **fresh
-    ) or ImportJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
-        status=Status.QUEUED, cancel_requested=False, error="", finished_at=None
+    ) or ImportJob.objects.filter(pk=job.pk, status__in=RESUMABLE).update(
+        status=Status.QUEUED, cancel_requested=False, error="", finished_at=None, result_xlsx=""
     )
     if not started:
         raise ImportConfigError("This import has already started.")
@@ -256,6 +264,24 @@ def import_job_cancel(*, job: ImportJob) -> ImportJob:
         )
     job.refresh_from_db()
     return job
+
+
+def import_jobs_expire_abandoned(*, older_than: timedelta) -> int:
+    """Delete uploads nobody went on with (UPLOADED or CHECKED, unchanged for
+    ``older_than``) and their files; returns how many. Such a job wrote no lead and no
+    review, so nothing else refers to it."""
+    cutoff = timezone.now() - older_than
+    abandoned = ImportJob.objects.filter(status__in=EDITABLE, updated_at__lt=cutoff)
+    count = 0
+    for job in abandoned.only("pk", "file"):
+        # Only while still abandoned: a supervisor may have gone on with it meanwhile.
+        deleted, _ = ImportJob.objects.filter(
+            pk=job.pk, status__in=EDITABLE, updated_at__lt=cutoff
+        ).delete()
+        if deleted:
+            job.file.delete(save=False)
+            count += 1
+    return count
 
 
 def import_job_resume_if_stale(*, job: ImportJob) -> bool:

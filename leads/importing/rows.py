@@ -6,6 +6,7 @@ from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult
 from leads.rules import (
     DIGITS_ONLY_FIELDS,
+    PHONE_TEXT_FIELDS,
     STANDARD_LAYOUT,
     STANDARD_LEAD_COLUMNS,
     file_value_cleaner,
@@ -13,6 +14,7 @@ from leads.rules import (
 from leads.selectors import system_settings_get
 
 from .options import ImportOptions
+from .phone_text import ImportPhones
 
 # A field's cleaned values are remembered while it has at most this many distinct ones.
 MEMO_VALUES = 2000
@@ -42,13 +44,17 @@ class RowCleaner:
 
     def __init__(self, job: ImportJob) -> None:
         non_latin = system_settings_get().use_non_latin
+        options = ImportOptions.from_json(job.options)
+        # The phone fields as people typed them, through the one normaliser (counted for the
+        # dry run's "normalised").
+        self.phones = ImportPhones(default_phone_code=options.phone_code or "1")
         # (column, field, cleaner, memo of cleaned values or None): see clean().
         self._fields = [
             (
                 int(column),
                 name,
                 file_value_cleaner(name, non_latin=non_latin),
-                None if name in DIGITS_ONLY_FIELDS else {},
+                None if name in DIGITS_ONLY_FIELDS or name in PHONE_TEXT_FIELDS else {},
             )
             for column, name in sorted(job.mapping.items(), key=lambda item: int(item[0]))
             if name in STANDARD_LAYOUT
@@ -79,5 +85,5 @@ class RowCleaner:
                 if text is None:
                     text = memo[raw] = clean(raw)
                 values[name] = text
-        result.phone = values.get("phone_number", "")
+        result.phone = self.phones.normalise(number, values)
         return result

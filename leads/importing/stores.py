@@ -45,6 +45,7 @@ from webhooks.models import Delivery
 
 from .hooks import batch_deliveries
 from .options import ImportOptions
+from .repeats import exact_repeats_drop
 
 Status = ImportJob.Status
 
@@ -115,7 +116,7 @@ class _Store:
         # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
         # this batch's transaction (nothing when no hook listens to uploads).
         self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
-        if self.review and (reviews := self._reviews(results)):
+        if self.review and (reviews := self._reviews(cursor, results)):
             self._insert_objects(cursor, DuplicateReview, reviews)
         for result in results:
             self.counts[result.outcome] += 1
@@ -133,8 +134,12 @@ class _Store:
         if objects:
             fastsql.rows_insert(cursor, model, *fastsql.instances_as_rows(objects))
 
-    def _reviews(self, results: list[RowResult]) -> list[DuplicateReview]:
+    def _reviews(self, cursor, results: list[RowResult]) -> list[DuplicateReview]:
         new_ids = {r.number: r.lead_id for r in results if r.outcome is Outcome.ADDED}
+        duplicates = [
+            r for r in results if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)
+        ]
+        existing = {r.number: r.existing_lead_id or new_ids.get(r.earlier_row) for r in duplicates}
         return [
             DuplicateReview(
                 source=DuplicateReview.Source.UPLOAD,
@@ -147,11 +152,10 @@ class _Store:
                     "phone_code": r.phone_code,
                     "custom": r.custom or {},
                 },
-                existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
+                existing_lead_id=existing[r.number],
                 duplicate_check=r.check.value,
             )
-            for r in results
-            if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)
+            for r in exact_repeats_drop(cursor, duplicates, existing, self.mapped)
         ]
 
 

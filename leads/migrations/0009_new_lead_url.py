@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0008_neutral_stored_options'),
+        ("leads", "0009_dedupe_lock_buckets_created"),
     ]
 
     operations = [

@@ -11,8 +11,8 @@ ALL_FUNCTIONS = "ALL_FUNCTIONS"
 class IpList(models.Model):
     """A named list of IP addresses; ``a.b.c.x`` stands for the whole class-C network."""
 
-    ip_list_id = models.CharField(max_length=30, primary_key=True)
-    ip_list_name = models.CharField(max_length=100, blank=True)
+    ip_list_id = models.CharField(max_length=30, primary_key=True, verbose_name="IP list ID")
+    ip_list_name = models.CharField(max_length=100, blank=True, verbose_name="IP list name")
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -24,8 +24,10 @@ class IpList(models.Model):
 
 
 class IpListEntry(models.Model):
-    ip_list = models.ForeignKey(IpList, on_delete=models.CASCADE, related_name="entries")
-    ip_address = models.CharField(max_length=45)
+    ip_list = models.ForeignKey(
+        IpList, on_delete=models.CASCADE, related_name="entries", verbose_name="IP list"
+    )
+    ip_address = models.CharField(max_length=45, verbose_name="IP address")
 
     class Meta:
         verbose_name = "IP list entry"
@@ -50,6 +52,7 @@ class UserGroup(models.Model):
         blank=True,
         db_constraint=False,
         related_name="+",
+        verbose_name="API IP list",
     )
 
     class Meta:
@@ -94,18 +97,20 @@ class ApiUserProfile(models.Model):
         db_constraint=False,
         related_name="members",
     )
-    api_access = models.BooleanField(default=False)
+    api_access = models.BooleanField(default=False, verbose_name="API access")
     modify_leads = models.PositiveSmallIntegerField(
         default=0, help_text="1-4 may add leads through the API"
     )
     # The original's text form: " ALL_FUNCTIONS " or " add_lead update_lead ".
-    api_allowed_functions = models.CharField(max_length=1000, default=f" {ALL_FUNCTIONS} ")
-    api_list_restrict = models.BooleanField(default=False)
+    api_allowed_functions = models.CharField(
+        max_length=1000, default=f" {ALL_FUNCTIONS} ", verbose_name="API allowed functions"
+    )
+    api_list_restrict = models.BooleanField(default=False, verbose_name="API list restrict")
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     # Time of the last successful login, or of the latest failure once locked (D7).
     last_login_date = models.DateTimeField(null=True, blank=True)
-    last_ip = models.CharField(max_length=45, blank=True)
-    ignore_ip_list = models.BooleanField(default=False)
+    last_ip = models.CharField(max_length=45, blank=True, verbose_name="last IP")
+    ignore_ip_list = models.BooleanField(default=False, verbose_name="ignore IP list")
     wire_profile = models.CharField(
         max_length=10, choices=WireProfile.choices, default="", blank=True
     )
@@ -159,7 +164,7 @@ class SystemSettings(models.Model):
         default=True, help_text="Keep Unicode letters in names and addresses (D17)."
     )
     custom_fields_enabled = models.BooleanField(default=True)
-    allow_ip_lists = models.BooleanField(default=False)
+    allow_ip_lists = models.BooleanField(default=False, verbose_name="allow IP lists")
     system_ip_blacklist = models.ForeignKey(
         IpList,
         on_delete=models.SET_NULL,
@@ -167,6 +172,7 @@ class SystemSettings(models.Model):
         blank=True,
         db_constraint=False,
         related_name="+",
+        verbose_name="system IP blacklist",
     )
     # Contract §3.14e / D19: fetched for every new lead (of the doors NEW_LEAD_URL_DOORS names)
     # unless the lead's list has a URL of its own; 10 characters or less: none.
@@ -197,7 +203,7 @@ class SystemSettings(models.Model):
 class ApiLogEntry(models.Model):
     """One row per line the legacy API printed (login failures excepted, as the original)."""
 
-    api_date = models.DateTimeField(db_index=True)
+    api_date = models.DateTimeField(db_index=True, verbose_name="API date")
     user = models.CharField(max_length=20, blank=True)
     agent_user = models.CharField(max_length=20, blank=True)
     function = models.CharField(max_length=20, blank=True)
@@ -206,11 +212,11 @@ class ApiLogEntry(models.Model):
     result_reason = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=20, blank=True)
     data = models.TextField(blank=True)
-    api_script = models.CharField(max_length=20, default="non-agent")
+    api_script = models.CharField(max_length=20, default="non-agent", verbose_name="API script")
     run_time = models.FloatField(default=0)
-    client_ip = models.CharField(max_length=45, blank=True)
+    client_ip = models.CharField(max_length=45, blank=True, verbose_name="client IP")
     # The request as received, without the password (D6).
-    url = models.TextField(blank=True)
+    url = models.TextField(blank=True, verbose_name="URL")
     # Lead fields that were cut to their column width.
     truncated_fields = models.CharField(max_length=255, blank=True)
 

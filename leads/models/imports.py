@@ -81,12 +81,16 @@ class ImportJob(models.Model):
     last_committed_row = models.PositiveIntegerField(default=0)
     # Bytes of the result CSV that belong to committed batches (truncated to this on resume).
     result_offset = models.BigIntegerField(default=0)
-    result_csv = models.FileField(upload_to="imports/results/", blank=True)
-    result_xlsx = models.FileField(upload_to="imports/results/", blank=True)
+    result_csv = models.FileField(
+        upload_to="imports/results/", blank=True, verbose_name="result CSV"
+    )
+    result_xlsx = models.FileField(
+        upload_to="imports/results/", blank=True, verbose_name="result XLSX"
+    )
     # The job promises an XLSX copy of its result CSV (the upload page always; import_leads
     # with --xlsx). A promised file is written before the job becomes DONE; resume_imports
     # writes it again when it is missing (a worker killed while writing it).
-    wants_xlsx = models.BooleanField(default=True)
+    wants_xlsx = models.BooleanField(default=True, verbose_name="wants XLSX")
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
@@ -112,6 +116,7 @@ class DuplicateReview(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         API = "api", "API"
+        MANUAL = "manual", "Manual entry"
 
     source = models.CharField(max_length=6, choices=Source.choices)
     import_job = models.ForeignKey(

@@ -43,7 +43,9 @@ class Lead(models.Model):
         related_name="leads",
     )
     # NULL: the offset is unknown (D13).
-    gmt_offset_now = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    gmt_offset_now = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name="GMT offset now"
+    )
     called_since_last_reset = models.CharField(max_length=3, default="N")
     phone_code = models.CharField(max_length=10, default="1")
     phone_number = models.CharField(max_length=18)

@@ -25,9 +25,16 @@ class LeadList(models.Model):
     # "campaign" (use the campaign's call time) or a call time id that overrides it.
     local_call_time = models.CharField(max_length=10, default="campaign")
     # Whether the list keeps custom field values (the original's custom_<list> table).
-    keeps_custom_fields = models.BooleanField(default=False)
+    keeps_custom_fields = models.BooleanField(
+        default=False,
+        help_text=(
+            "Store values of this list's custom fields with its leads: uploads offer them "
+            "in the column mapping, and the API stores them with custom_fields=Y. The fields "
+            "themselves are defined under Custom fields."
+        ),
+    )
     # Keep duplicates the API rejects for this list in the duplicate review queue.
-    review_api_duplicates = models.BooleanField(default=False)
+    review_api_duplicates = models.BooleanField(default=False, verbose_name="review API duplicates")
     # Contract §3.14e / D19: replaces the system's new-lead URL for this list;
     # ---DISABLED--- switches it off for this list.
     new_lead_url = models.TextField(

@@ -15,12 +15,12 @@ class PhoneCode(models.Model):
     country = models.CharField(max_length=3, blank=True)
     areacode = models.CharField(max_length=6, blank=True)
     state = models.CharField(max_length=4, blank=True)
-    gmt_offset = models.CharField(max_length=6)
-    dst = models.BooleanField(default=False)
-    dst_range = models.CharField(max_length=8, blank=True)
-    tz_code = models.CharField(max_length=4, blank=True)
+    gmt_offset = models.CharField(max_length=6, verbose_name="GMT offset")
+    dst = models.BooleanField(default=False, verbose_name="DST")
+    dst_range = models.CharField(max_length=8, blank=True, verbose_name="DST range")
+    tz_code = models.CharField(max_length=4, blank=True, verbose_name="TZ code")
     description = models.CharField(max_length=100, blank=True)
-    iana_zone = models.CharField(max_length=64, blank=True)
+    iana_zone = models.CharField(max_length=64, blank=True, verbose_name="IANA zone")
 
     class Meta:
         ordering = ["id"]
@@ -36,11 +36,11 @@ class PhoneCode(models.Model):
 class PostalCode(models.Model):
     postal_code = models.CharField(max_length=10, db_index=True)
     state = models.CharField(max_length=4, blank=True)
-    gmt_offset = models.CharField(max_length=6)
-    dst = models.BooleanField(default=False)
-    dst_range = models.CharField(max_length=8, blank=True)
+    gmt_offset = models.CharField(max_length=6, verbose_name="GMT offset")
+    dst = models.BooleanField(default=False, verbose_name="DST")
+    dst_range = models.CharField(max_length=8, blank=True, verbose_name="DST range")
     country_code = models.CharField(max_length=8, default="1")
-    iana_zone = models.CharField(max_length=64, blank=True)
+    iana_zone = models.CharField(max_length=64, blank=True, verbose_name="IANA zone")
 
     class Meta:
         ordering = ["id"]
@@ -54,8 +54,8 @@ class NanpaPrefix(models.Model):
 
     areacode = models.CharField(max_length=3)
     prefix = models.CharField(max_length=3)
-    gmt_offset = models.CharField(max_length=6)
-    dst = models.BooleanField(default=False)
+    gmt_offset = models.CharField(max_length=6, verbose_name="GMT offset")
+    dst = models.BooleanField(default=False, verbose_name="DST")
     city = models.CharField(max_length=50, blank=True)
     state = models.CharField(max_length=2, blank=True)
     postal_code = models.CharField(max_length=10, blank=True)

@@ -28,6 +28,7 @@ from leads.wording import (
     import_duplicate_text,
     import_file_duplicate_group,
     import_file_duplicate_text,
+    phone_problem_text,
 )
 
 from .custom_fields import CustomFieldBatch
@@ -151,7 +152,9 @@ class LeadBatch:
         phone_code = result.phone_code = values.get("phone_code") or self.default_phone_code
         problem = self.phones.problem_before_nanpa(phone)
         if problem is not None:
-            result.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[problem])
+            result.reject(
+                Outcome.INVALID, phone_problem_text(problem, phone), PHONE_PROBLEM_TEXT[problem]
+            )
             return result
         result.state = self.time_zones.state(values.get("state", ""), phone_code, phone)
         # Unmapped fields too: the API stores their defaults (D15) with custom_fields=Y.
@@ -165,10 +168,14 @@ class LeadBatch:
         results = [self.prepare(result) for result in cleaned]
         valid = [r for r in results if r.outcome is Outcome.ADDED]
         if unknown := self.phones.nanpa_unknown([r.phone for r in valid]):
-            text = PHONE_PROBLEM_TEXT[PhoneProblem.NANPA_AREACODE_PREFIX]
+            problem = PhoneProblem.NANPA_AREACODE_PREFIX
             for r in valid:
                 if r.phone in unknown:
-                    r.reject(Outcome.INVALID, text)
+                    r.reject(
+                        Outcome.INVALID,
+                        phone_problem_text(problem, r.phone),
+                        PHONE_PROBLEM_TEXT[problem],
+                    )
             valid = [r for r in valid if r.outcome is Outcome.ADDED]
         options = self.options
         phones = {r.phone for r in valid}

@@ -29,6 +29,7 @@ from leads.rules import (
     DIGITS_ONLY_FIELDS,
     FIELD_RULES,
     LEAD_TEXT_FIELDS,
+    PHONE_TEXT_FIELDS,
     clamp_int,
     clean_value,
     file_value_cleaner,
@@ -154,11 +155,15 @@ def test_every_outcome_is_counted_explained_and_written(tmp_path, target, campai
     lines = result_lines(job)
     assert [line[:3] for line in lines] == [
         ["2", "added", ""],
-        ["3", "invalid", "Invalid phone number length (6 to 16 digits)"],
+        ["3", "invalid", "Invalid phone number length (6 to 16 digits): 12345"],
         ["4", "dnc", "Number is on the DNC list"],
         ["5", "campaign_dnc", "Number is on the DNC list of the campaign"],
-        ["6", "duplicate_db", f"DUPLIST: lead {existing.lead_id} in list {target.list_id}"],
-        ["7", "duplicate_file", "DUPLIST: same as row 2"],
+        [
+            "6",
+            "duplicate_db",
+            f"Already lead {existing.lead_id} in list {target.list_id} (DUPLIST)",
+        ],
+        ["7", "duplicate_file", "Same as row 2 of the file (DUPLIST)"],
         ["8", "added", ""],
     ]
     added = Lead.objects.filter(door=Lead.Door.UPLOAD).order_by("lead_id")
@@ -195,7 +200,7 @@ def test_dry_run_writes_nothing_but_its_tally(tmp_path, target):
             "row": 5,
             "phone": "7275551000",
             "outcome": "duplicate_file",
-            "reason": ("DUPLIST: same as row 2"),
+            "reason": "Same as row 2 of the file (DUPLIST)",
         }
     ]
     assert len(tally["examples"]["added"]) == 5  # at most 5 per reason
@@ -233,7 +238,10 @@ def test_duplicate_scopes(tmp_path, target, campaign, check, where, duplicate):
     )
     assert job.counts["duplicate_db"] == int(duplicate)
     if duplicate:
-        assert result_lines(job)[0][2].startswith(f"{check}: lead {existing.lead_id}")
+        assert (
+            result_lines(job)[0][2]
+            == f"Already lead {existing.lead_id} in list {existing.list_id} ({check})"
+        )
 
 
 def test_the_day_window_and_the_status_filter(tmp_path, target):
@@ -266,7 +274,9 @@ def test_the_lowest_existing_lead_id_is_reported(tmp_path, target):
             options=import_options(DuplicateCheck.SYS),
         )
     )
-    assert result_lines(job)[0][2] == f"DUPSYS: lead {first.lead_id} in list {target.list_id}"
+    assert (
+        result_lines(job)[0][2] == f"Already lead {first.lead_id} in list {target.list_id} (DUPSYS)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -276,13 +286,13 @@ def test_the_lowest_existing_lead_id_is_reported(tmp_path, target):
             "DUPPHONEALTLIST",
             {"phone_number": "8135550000", "alt_phone": "7275550001 "},
             row("7275550001"),
-            "(ALT)",
+            ", by its alt phone",
         ),
         (
             "DUPPHONEALTLIST",
             {"phone_number": "7275550001", "alt_phone": ""},
             row("7275550001"),
-            "(PHONE)",
+            ", by its phone",
         ),
         (
             "DUPTITLEALTPHONELIST",
@@ -313,7 +323,7 @@ def test_alt_title_and_name_checks_ignore_case_and_trailing_spaces(
         )
     )
     lines = result_lines(job)
-    assert lines[0][2] == f"{check}: lead {lead.lead_id} in list {target.list_id} {reason}".strip()
+    assert lines[0][2] == f"Already lead {lead.lead_id} in list {target.list_id}{reason} ({check})"
     assert lines[1][1] == "added"
 
 
@@ -338,14 +348,14 @@ def test_duplicates_inside_the_file_span_batches_and_checks(tmp_path, target):
         "",
         "",
         "",
-        "DUPPHONEALTLIST: same as row 2",
-        "DUPPHONEALTLIST: same as row 2",
+        "Same as row 2 of the file (DUPPHONEALTLIST)",
+        "Same as row 2 of the file (DUPPHONEALTLIST)",
     ]
 
 
 def test_rejected_duplicates_go_to_the_review_queue(tmp_path, target):
     existing = LeadFactory(list=target, phone_number="7275550002")
-    rows = [row("7275550001"), row("7275550002", first="Zoe"), row("7275550001")]
+    rows = [row("7275550001"), row("7275550002", first="Zoe"), row("7275550001", last="Leigh")]
     job = run(
         make_job(
             tmp_path,
@@ -417,8 +427,8 @@ def test_phone_checks_lookup_state_and_time_zone(tmp_path, target):
     )
     assert [line[2] for line in result_lines(job)] == [
         "",
-        "Invalid phone number prefix (the 4th digit must be 2-9)",
-        "Invalid phone number: area code and exchange are not in the NANPA table",
+        "Invalid phone number prefix (the 4th digit must be 2-9): 7271550001",
+        "Invalid phone number: area code and exchange are not in the NANPA table: 7275650001",
         "",
     ]
     leads = {lead.phone_number: lead for lead in Lead.objects.filter(door="upload")}
@@ -666,7 +676,7 @@ def test_a_lead_stored_between_the_check_and_the_store_demotes_the_row(
     lines = result_lines(job)
     assert lines[1][1:4] == [
         "duplicate_db",
-        f"{check}: lead {lead.lead_id} in list {lead.list_id}",
+        f"Already lead {lead.lead_id} in list {lead.list_id} ({check})",
         "",
     ]
     assert Lead.objects.filter(phone_number="7275550001").count() == 1
@@ -757,8 +767,8 @@ def test_resume_after_the_worker_died_loses_and_repeats_nothing(tmp_path, campai
     assert job.rows_done == 17 == sum(job.counts.values())
     lines = result_lines(job)
     assert [int(line[0]) for line in lines] == list(range(2, 19))
-    assert lines[14][2] == "DUPLIST: same as row 2"  # remembered across the restart
-    assert lines[16][2] == "DUPLIST: same as row 11"
+    assert lines[14][2] == "Same as row 2 of the file (DUPLIST)"  # remembered across the restart
+    assert lines[16][2] == "Same as row 11 of the file (DUPLIST)"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -850,7 +860,9 @@ def test_queries_per_batch_do_not_grow_with_rows(
 def test_field_cleaners_give_what_clean_value_gives(text, non_latin):
     for name in FIELD_RULES:
         cleaned = file_value_cleaner(name, non_latin=non_latin)(text)
-        if name in DIGITS_ONLY_FIELDS:
+        if name in PHONE_TEXT_FIELDS:
+            assert cleaned == text  # read whole by phone_normalise, with the row's phone code
+        elif name in DIGITS_ONLY_FIELDS:
             assert cleaned == "".join(ch for ch in text if ch in "0123456789")
         else:
             assert cleaned == clean_value(name, text, non_latin=non_latin)

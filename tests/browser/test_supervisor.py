@@ -86,7 +86,12 @@ def test_resolve_a_duplicate_then_add_a_lead_by_hand(
     page.click("input[name=_save]")
 
     error = page.locator(".field-phone_number .errorlist")
-    expect(error).to_have_text(f"Duplicate of lead {existing_lead.lead_id} in list 101 (DUPLIST)")
+    expect(error).to_contain_text(
+        f"Duplicate of lead {existing_lead.lead_id} in list 101 (DUPLIST)"
+    )
+    expect(error.locator("a#duplicate-lead-link")).to_have_attribute(
+        "href", f"/admin/leads/lead/{existing_lead.lead_id}/change/"
+    )
     screenshot("supervisor-05-manual-entry-duplicate")
     assert Lead.objects.count() == 1
 

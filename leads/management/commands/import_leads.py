@@ -219,6 +219,12 @@ class Command(BaseCommand):
                 f"  encoding repaired: {repaired['rows']:,} rows were not UTF-8 and were read "
                 f"as Windows-1252: {rows}"
             )
+        normalised = tally.get("phones_normalised") or {}
+        if normalised.get("rows"):
+            shown = ", ".join(
+                f"row {e['row']} ({e['written']} -> {e['phone']})" for e in normalised["examples"]
+            )
+            self.stdout.write(f"  phone numbers normalised: {normalised['rows']:,} rows: {shown}")
         for reason, examples in tally.get("examples", {}).items():
             if reason.startswith(Outcome.ADDED):
                 continue

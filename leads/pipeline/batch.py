@@ -210,7 +210,7 @@ class LeadBatch:
 
     def lock_keys(self, rows: list[RowResult]) -> list[str]:
         """The dedupe-lock keys of rows about to be checked or stored (the API's keys)."""
-        return self.duplicates.lock_keys([r.candidate() for r in rows])
+        return self.duplicates.lock_keys(r.candidate() for r in rows)
 
     def recheck_queries(self, added: list[RowResult], *, now: datetime) -> list[Recheck]:
         """The duplicate checks of rows about to be stored, one statement per check."""

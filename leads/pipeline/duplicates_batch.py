@@ -8,7 +8,7 @@ batch was checked before, runs the checks again under them (``recheck_queries``,
 ``recheck_hits``): a lead another door stored meanwhile makes a row a duplicate after all.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -85,7 +85,7 @@ class DuplicateBatch(DuplicateRule):
             for key in self.keys(check, c, incoming=False):
                 seen.setdefault(key, number)
 
-    def lock_keys(self, candidates: Sequence[Candidate]) -> list[str]:
+    def lock_keys(self, candidates: Iterable[Candidate]) -> list[str]:
         """The dedupe-lock keys of rows about to be checked or stored, as the API's add takes
         them; none without a duplicate check, or where the backend takes no such lock."""
         if not self.policy.checks or not dedupe_locks_taken():

@@ -6,9 +6,9 @@ as the importer and the form offer one, with and without day windows; system and
 exact and AREACODE; prefix, area code and NANPA checks; lookup_state; time-zone methods; hopper
 with a priority and the local call time check; custom values; values the filters clean) and
 the state it meets (leads that do or do not collide, in the same list, the same campaign or
-elsewhere, of several ages; DNC rows,
-exact and wildcard, of the list's campaign, of the campaign whose DNC list it borrows or of
-another; NANPA data or none; custom fields on or off; Latin-only filters or not).
+elsewhere, of several ages; DNC rows, exact and wildcard, of the list's campaign, of the
+campaign whose DNC list it borrows or of another; NANPA data or none; custom fields on or
+off; Latin-only filters or not).
 The clock is frozen at one of a few instants.
 
 The row goes through the legacy API, the importer (``manage.py import_leads`` with a one-row

@@ -41,6 +41,7 @@ from leads.pipeline.batch import LeadBatch, Outcome, RowResult
 from leads.pipeline.duplicates_batch import Recheck
 from leads.pipeline.storage import LeadRows, copy_text
 from leads.services import LeadActor
+from leads.services.review import duplicate_review_new
 
 from .options import ImportOptions
 
@@ -131,7 +132,7 @@ class _Store:
     def _reviews(self, results: list[RowResult]) -> list[DuplicateReview]:
         new_ids = {r.number: r.lead_id for r in results if r.outcome is Outcome.ADDED}
         return [
-            DuplicateReview(
+            duplicate_review_new(
                 source=DuplicateReview.Source.UPLOAD,
                 import_job_id=self.job.pk,
                 row_number=r.number,
@@ -143,7 +144,7 @@ class _Store:
                     "custom": r.custom or {},
                 },
                 existing_lead_id=r.existing_lead_id or new_ids.get(r.earlier_row),
-                duplicate_check=r.check.value,
+                duplicate_check=r.check,
             )
             for r in results
             if r.outcome in (Outcome.DUPLICATE_DB, Outcome.DUPLICATE_FILE)

@@ -105,12 +105,19 @@ class _Store:
             )
         return cancel
 
-    def _write(self, cursor, results, added, rows_done, insert, now) -> None:
+    def _write(self, cursor, results, added, rows_done, insert, hopper) -> None:
+        """Store a checked batch. ``hopper``: the time of the check (the hopper rows are
+        made here), or the rows made before for ``added`` (kept for the rows still added)."""
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
         # The one spot where a batch's new leads are stored: what follows a lead's insert
         # (its hopper row) comes here, as after the insert in services.add.lead_add.
-        self._insert_objects(cursor, HopperEntry, self.checker.hopper_entries(still, now=now))
+        if isinstance(hopper, datetime):
+            entries = self.checker.hopper_entries(still, now=hopper)
+        else:
+            kept = {r.lead_id for r in still}
+            entries = [entry for entry in hopper if entry.lead_id in kept]
+        self._insert_objects(cursor, HopperEntry, entries)
         if self.review and (reviews := self._reviews(results)):
             self._insert_objects(cursor, DuplicateReview, reviews)
         for result in results:
@@ -230,11 +237,13 @@ class CopyStore(_Store):
         # Rendered here, while the store's thread is busy; rows the re-check demotes are
         # left out there.
         lines = {r.number: rows.line(r) for r in added}
+        # Made here: the lookups of the hopper rule run on this thread's connection.
+        hopper = self.checker.hopper_entries(added, now=now)
 
         def insert(cursor, still: list[RowResult]) -> None:
             fastsql.rows_copy(cursor, Lead, rows.columns, [lines[r.number] for r in still])
 
-        work = (results, added, keys, rechecks, rows_done, insert, now)
+        work = (results, added, keys, rechecks, rows_done, insert, hopper)
         if self.pool is None:
             with transaction.atomic(), connection.cursor() as cursor:
                 cancelled = self._store(cursor, *work)
@@ -269,7 +278,7 @@ class CopyStore(_Store):
         added = [r for r in results if r.outcome is Outcome.ADDED]
         return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
 
-    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert, now) -> bool:
+    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert, hopper) -> bool:
         """One batch's transaction for rows checked before it (see the module docstring);
         True when it found a cancel request. ``insert(cursor, still_added)`` stores the
         leads and sets their ids."""
@@ -279,7 +288,7 @@ class CopyStore(_Store):
             dedupe_lock_batch(keys, cursor=cursor)
         if rechecks:
             self._recheck(cursor, added, rechecks)
-        self._write(cursor, results, added, rows_done, insert, now)
+        self._write(cursor, results, added, rows_done, insert, hopper)
         return False
 
     def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:

@@ -76,11 +76,12 @@ def duplicate_find(
     since = duplicate_since(policy, now)
     rule = None
     for check in policy.checks:
-        if check.kind == "PHONE" and check.scope != "CAMP" and not policy.statuses:
+        scope = check.scope
+        if scope != "CAMP" and check.kind == "PHONE" and not policy.statuses:
             # DUPLIST and DUPSYS, the checks callers use most: plain SQL on the hot path.
             row = fastsql.lead_phone_duplicate(
                 candidate.phone,
-                list_id=candidate.list_id if check.scope == "LIST" else None,
+                list_id=candidate.list_id if scope == "LIST" else None,
                 since=since,
             )
             if row is not None:

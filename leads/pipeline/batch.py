@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from campaigns.models import HopperEntry
+from leadhub.db.locks import dedupe_locks_taken
 from leads.outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch, Rejection
 from leads.phones import PhoneProblem
 from leads.services.request import AddOptions, DncMode
@@ -83,17 +84,20 @@ class RowResult:
     def reject(self, outcome: Outcome, reason: str, code: str = "") -> None:
         self.outcome, self.reason, self.code = outcome, reason, code or reason
 
-    def candidate(self) -> Candidate:
-        """What the duplicate rule reads of the row."""
-        v = self.values
-        return Candidate(
-            self.phone,
-            self.list_id,
-            v.get("title", ""),
+
+def candidates(rows: list[RowResult]) -> list[Candidate]:
+    """What the duplicate rule reads of each row."""
+    return [
+        Candidate(
+            r.phone,
+            r.list_id,
+            (v := r.values).get("title", ""),
             v.get("alt_phone", ""),
             v.get("first_name", ""),
             v.get("last_name", ""),
         )
+        for r in rows
+    ]
 
 
 class LeadBatch:
@@ -153,7 +157,8 @@ class LeadBatch:
         if problem is not None:
             result.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[problem])
             return result
-        result.state = self.time_zones.state(values.get("state", ""), phone_code, phone)
+        state = values.get("state", "")
+        result.state = state or self.time_zones.state(state, phone_code, phone)
         # Unmapped fields too: the API stores their defaults (D15) with custom_fields=Y.
         result.custom = self.custom.values(list_id, result.cells)
         return result
@@ -176,8 +181,8 @@ class LeadBatch:
         campaign_dnc = dnc_blocked_phones(self.campaign_dnc, options.campaign_dnc, phones)
         duplicates = self.duplicates
         checks = bool(options.duplicates.checks)
-        candidates = [r.candidate() for r in valid] if checks else []
-        found = duplicates.look_up(candidates, duplicate_since(options.duplicates, now))
+        news = candidates(valid) if checks else []
+        found = duplicates.look_up(news, duplicate_since(options.duplicates, now))
         for index, result in enumerate(valid):
             if result.phone in dnc:
                 result.reject(Outcome.DNC, REJECTION_TEXT[Rejection.DNC])
@@ -186,7 +191,7 @@ class LeadBatch:
                 result.reject(Outcome.CAMPAIGN_DNC, REJECTION_TEXT[Rejection.CAMPAIGN_DNC])
                 continue
             if checks:
-                candidate = candidates[index]
+                candidate = news[index]
                 if (duplicate := duplicates.first_duplicate(candidate, found)) is not None:
                     _reject_duplicate(result, duplicate)
                     continue
@@ -204,23 +209,25 @@ class LeadBatch:
 
     def remember(self, result: RowResult) -> None:
         """Count a row added by an earlier run for the in-file duplicates of later rows."""
-        self.duplicates.remember(result.number, result.candidate())
+        self.duplicates.remember(result.number, candidates([result])[0])
 
     # --- storing -------------------------------------------------------------------------
 
     def lock_keys(self, rows: list[RowResult]) -> list[str]:
         """The dedupe-lock keys of rows about to be checked or stored (the API's keys)."""
-        return self.duplicates.lock_keys(r.candidate() for r in rows)
+        if not self.options.duplicates.checks or not dedupe_locks_taken():
+            return []
+        return self.duplicates.lock_keys(candidates(rows))
 
     def recheck_queries(self, added: list[RowResult], *, now: datetime) -> list[Recheck]:
         """The duplicate checks of rows about to be stored, one statement per check."""
         since = duplicate_since(self.options.duplicates, now)
-        return self.duplicates.recheck_queries([r.candidate() for r in added], since)
+        return self.duplicates.recheck_queries(candidates(added), since)
 
     def demote(self, added: list[RowResult], found: list[tuple[Recheck, list[tuple]]]) -> int:
         """Turn the rows the re-check's rows show to be duplicates now into ``DUPLICATE_DB``
         (an id reserved for them stays unused); returns how many."""
-        hits = self.duplicates.recheck_hits([r.candidate() for r in added], found)
+        hits = self.duplicates.recheck_hits(candidates(added), found)
         demoted = 0
         for result, hit in zip(added, hits, strict=True):
             if hit is not None:

@@ -85,8 +85,11 @@ class RowResult:
         self.outcome, self.reason, self.code = outcome, reason, code or reason
 
 
-def candidates(rows: list[RowResult]) -> list[Candidate]:
-    """What the duplicate rule reads of each row."""
+def candidates(rows: list[RowResult], *, texts: bool = True) -> list[Candidate]:
+    """What the duplicate rule reads of each row; without ``texts`` (only phone checks
+    run) the phone and list alone."""
+    if not texts:
+        return [Candidate(r.phone, r.list_id, "", "", "", "") for r in rows]
     return [
         Candidate(
             r.phone,
@@ -126,6 +129,8 @@ class LeadBatch:
         self.time_zones = TimeZoneBatch(lookup=options.lookup_state, tz_method=in_force.time_zone)
         self.custom = CustomFieldBatch(custom_columns)
         self.duplicates = DuplicateBatch(options.duplicates, first_lead_id=first_lead_id)
+        # Whether a duplicate check compares more than phone numbers.
+        self._texts = any(check.kind != "PHONE" for check in options.duplicates.checks)
         self.campaign_dnc = (
             None
             if options.campaign_dnc is DncMode.OFF
@@ -181,7 +186,7 @@ class LeadBatch:
         campaign_dnc = dnc_blocked_phones(self.campaign_dnc, options.campaign_dnc, phones)
         duplicates = self.duplicates
         checks = bool(options.duplicates.checks)
-        news = candidates(valid) if checks else []
+        news = candidates(valid, texts=self._texts) if checks else []
         found = duplicates.look_up(news, duplicate_since(options.duplicates, now))
         for index, result in enumerate(valid):
             if result.phone in dnc:

@@ -40,6 +40,7 @@ from django.utils import timezone
 from leads.cells import FORMULA_START
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
+from leads.wording import import_row_reason
 
 from .encodings import EncodingRepairs
 from .options import ImportOptions
@@ -115,14 +116,15 @@ def import_dry_run(
                 results = checker.check(cleaned, now=timezone.now())
             for result in results:
                 counts[result.outcome] += 1
-                shown = examples.setdefault(f"{result.outcome}: {result.code}".rstrip(": "), [])
+                reason, code = import_row_reason(result)
+                shown = examples.setdefault(f"{result.outcome}: {code}".rstrip(": "), [])
                 if len(shown) < EXAMPLES_PER_REASON:
                     shown.append(
                         {
                             "row": result.number,
                             "phone": result.phone,
                             "outcome": str(result.outcome),
-                            "reason": result.reason,
+                            "reason": reason,
                         }
                     )
             done += len(batch)
@@ -371,7 +373,7 @@ class _ResultCsv:
             [
                 r.number,
                 r.outcome,  # a StrEnum: written as its text
-                r.reason,
+                import_row_reason(r)[0],
                 "" if r.lead_id is None else r.lead_id,
                 r.phone,
                 *(_safe_cells(r.cells) if _FORMULA_CELL.search("\n".join(r.cells)) else r.cells),

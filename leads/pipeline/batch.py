@@ -18,18 +18,9 @@ from decimal import Decimal
 
 from campaigns.models import HopperEntry
 from leadhub.db.locks import dedupe_locks_taken
-from leads.outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch, Rejection
+from leads.outcomes import DuplicateCheck, DuplicateHit, Rejection
 from leads.phones import PhoneProblem
 from leads.services.request import AddOptions, DncMode
-from leads.wording import (
-    INVALID_LIST_TEXT,
-    PHONE_PROBLEM_TEXT,
-    REJECTION_TEXT,
-    check_code,
-    import_duplicate_text,
-    import_file_duplicate_group,
-    import_file_duplicate_text,
-)
 
 from .custom_fields import CustomFieldBatch
 from .dnc import campaign_dnc_entries, dnc_blocked_phones, system_dnc_entries
@@ -61,14 +52,16 @@ def empty_counts() -> dict[str, int]:
 
 @dataclass(slots=True)
 class RowResult:
-    """One row of a batch. ``values`` are its cleaned lead fields (mapped ones only);
-    ``code`` groups reasons for the dry run's examples."""
+    """One row of a batch. ``values`` are its cleaned lead fields (mapped ones only). Why a
+    row is refused is typed: ``phone_problem`` (INVALID: none means its list does not
+    exist), ``duplicate`` (DUPLICATE_DB), ``check`` and ``earlier_row`` (DUPLICATE_FILE);
+    ``wording.import_row_reason`` words it."""
 
     number: int
     cells: list[str]
     outcome: Outcome = Outcome.ADDED
-    reason: str = ""
-    code: str = ""
+    phone_problem: PhoneProblem | None = None
+    duplicate: DuplicateHit | None = None
     phone: str = ""
     values: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] | None = None
@@ -81,8 +74,8 @@ class RowResult:
     earlier_row: int | None = None
     lead_id: int | None = None
 
-    def reject(self, outcome: Outcome, reason: str, code: str = "") -> None:
-        self.outcome, self.reason, self.code = outcome, reason, code or reason
+    def reject(self, outcome: Outcome) -> None:
+        self.outcome = outcome
 
 
 def candidates(rows: list[RowResult], *, texts: bool = True) -> list[Candidate]:
@@ -153,14 +146,15 @@ class LeadBatch:
         if list_id is None:
             found = self.lists.list_for(values.get("list_id", ""))
             if isinstance(found, Rejection):
-                result.reject(Outcome.INVALID, INVALID_LIST_TEXT)
+                result.reject(Outcome.INVALID)
                 return result
             list_id = found
         result.list_id = list_id
         phone_code = result.phone_code = values.get("phone_code") or self.default_phone_code
         problem = self.phones.problem_before_nanpa(phone)
         if problem is not None:
-            result.reject(Outcome.INVALID, PHONE_PROBLEM_TEXT[problem])
+            result.phone_problem = problem
+            result.reject(Outcome.INVALID)
             return result
         state = values.get("state", "")
         result.state = state or self.time_zones.state(state, phone_code, phone)
@@ -175,10 +169,10 @@ class LeadBatch:
         results = [self.prepare(result) for result in cleaned]
         valid = [r for r in results if r.outcome is Outcome.ADDED]
         if unknown := self.phones.nanpa_unknown([r.phone for r in valid]):
-            text = PHONE_PROBLEM_TEXT[PhoneProblem.NANPA_AREACODE_PREFIX]
             for r in valid:
                 if r.phone in unknown:
-                    r.reject(Outcome.INVALID, text)
+                    r.phone_problem = PhoneProblem.NANPA_AREACODE_PREFIX
+                    r.reject(Outcome.INVALID)
             valid = [r for r in valid if r.outcome is Outcome.ADDED]
         options = self.options
         phones = {r.phone for r in valid}
@@ -190,10 +184,10 @@ class LeadBatch:
         found = duplicates.look_up(news, duplicate_since(options.duplicates, now))
         for index, result in enumerate(valid):
             if result.phone in dnc:
-                result.reject(Outcome.DNC, REJECTION_TEXT[Rejection.DNC])
+                result.reject(Outcome.DNC)
                 continue
             if result.phone in campaign_dnc:
-                result.reject(Outcome.CAMPAIGN_DNC, REJECTION_TEXT[Rejection.CAMPAIGN_DNC])
+                result.reject(Outcome.CAMPAIGN_DNC)
                 continue
             if checks:
                 candidate = news[index]
@@ -259,18 +253,8 @@ def _reject_duplicate(result: RowResult, duplicate: DuplicateHit | FileDuplicate
     if isinstance(duplicate, FileDuplicate):
         result.earlier_row = duplicate.earlier_row
         result.existing_lead_id = duplicate.lead_id
-        result.reject(
-            Outcome.DUPLICATE_FILE,
-            import_file_duplicate_text(duplicate.check, duplicate.earlier_row),
-            import_file_duplicate_group(duplicate.check),
-        )
+        result.reject(Outcome.DUPLICATE_FILE)
         return
-    matched: DuplicateMatch | None = None
-    if duplicate.check.kind == "PHONE_ALT":
-        matched = duplicate.matched
+    result.duplicate = duplicate
     result.existing_lead_id = duplicate.lead_id
-    result.reject(
-        Outcome.DUPLICATE_DB,
-        import_duplicate_text(duplicate.check, duplicate.lead_id, duplicate.list_id, matched),
-        check_code(duplicate.check),
-    )
+    result.reject(Outcome.DUPLICATE_DB)

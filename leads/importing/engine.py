@@ -47,14 +47,7 @@ from .options import ImportOptions
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 from .rows import RowCleaner, job_batch
-from .stores import (
-    Cancelled,
-    CopyStore,
-    InsertStore,
-    JobLost,
-    lookup_transaction,
-    prefer_index_lookups,
-)
+from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +105,6 @@ def import_dry_run(
         while batch := list(islice(rows, batch_rows)):
             cleaned = cleaner.clean(batch)
             with lookup_transaction():
-                prefer_index_lookups()
                 results = checker.check(cleaned, now=timezone.now())
             for result in results:
                 counts[result.outcome] += 1

@@ -27,7 +27,7 @@ The rules (the checks, the hopper rows) are the pipeline's batch service's
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -222,7 +222,6 @@ class CopyStore(_Store):
         """Check a batch of cleaned rows, then hand it to the store's thread; (its results,
         the row counts of the batches committed meanwhile)."""
         with lookup_transaction():
-            prefer_index_lookups()
             results = self.checker.check(cleaned, now=now)
         return results, self.put(results, now=now, rows_done=rows_done)
 
@@ -292,7 +291,7 @@ class CopyStore(_Store):
         return False
 
     def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
-        fastsql.index_scans_prefer(cursor)  # as prefer_index_lookups()
+        fastsql.index_scans_prefer(cursor)  # as lookup_transaction()
         found = []
         for recheck in rechecks:
             cursor.execute(recheck.sql, recheck.params)
@@ -313,19 +312,20 @@ class CopyStore(_Store):
             fastsql.rows_copy(cursor, model, [f.column for f in fields], lines)
 
 
+@contextmanager
 def lookup_transaction():
-    """The transaction a batch's lookups run in: PostgreSQL's SET LOCAL needs one. Elsewhere
-    none is needed, and SQLite's would hold the write lock while the checks read."""
-    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-
-
-def prefer_index_lookups() -> None:
-    """Make the rest of the current transaction look rows up by index (PostgreSQL).
+    """The transaction a batch's lookups run in, looking rows up by index.
 
     A batch asks for thousands of phones at once; without fresh statistics (a table that an
-    import is filling) the planner prices those index probes above a full scan of the leads
-    table and scans it once per batch: the import would slow down as the table grows.
+    import is filling) PostgreSQL's planner prices those index probes above a full scan of
+    the leads table and scans it once per batch, so the import would slow down as the table
+    grows: a SET LOCAL, which needs a transaction, makes it probe. Elsewhere no transaction
+    is needed, and SQLite's would hold the write lock while the checks read.
     """
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
         with connection.cursor() as cursor:
             fastsql.index_scans_prefer(cursor)
+        yield

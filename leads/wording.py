@@ -2,9 +2,14 @@
 progress word the pipeline's typed outcomes and options here, keyed by their enums. (The
 legacy API's exact lines are another dialect: ``leads.api.formatting``.)"""
 
+from typing import TYPE_CHECKING
+
 from .outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch, LeadRejected, Rejection
 from .phones import PhoneProblem
 from .services.request import AddOptions, DncMode
+
+if TYPE_CHECKING:
+    from .pipeline.batch import RowResult
 
 # The short names supervisors know the duplicate checks by (the dialer's names).
 DUPLICATE_CHECK_CODES: dict[DuplicateCheck, str] = {
@@ -148,6 +153,41 @@ def import_duplicate_text(
     """``matched``: for the phone-or-alt-phone checks, which number of the lead matched."""
     shown = _MATCHED_WORDS[matched] if matched else ""
     return f"Already lead {lead_id} in list {list_id}{shown} ({check_code(check)})"
+
+
+def import_row_reason(row: "RowResult") -> tuple[str, str]:
+    """(the reason of an import row's outcome, as its result line says it; the dry run's
+    heading that groups it); empty for an added row."""
+    outcome = row.outcome
+    if outcome == "added":
+        return "", ""
+    if outcome == "invalid":
+        problem = row.phone_problem
+        if problem is None:
+            return INVALID_LIST_TEXT, INVALID_LIST_TEXT
+        # The number is shown (an empty one said so), grouped by the problem alone.
+        return phone_problem_text(problem, row.phone), PHONE_PROBLEM_TEXT[problem]
+    if outcome in ("dnc", "campaign_dnc"):
+        text = REJECTION_TEXT[Rejection.DNC if outcome == "dnc" else Rejection.CAMPAIGN_DNC]
+        return text, text
+    if row.exact_repeat:
+        group = (
+            import_file_duplicate_group(row.check)
+            if outcome == "duplicate_file"
+            else check_code(row.duplicate.check)
+        )
+        return import_exact_repeat_text(row.existing_lead_id), group
+    if outcome == "duplicate_file":
+        return (
+            import_file_duplicate_text(row.check, row.earlier_row),
+            import_file_duplicate_group(row.check),
+        )
+    if outcome == "duplicate_db":
+        hit = row.duplicate
+        matched = hit.matched if hit.check.kind == "PHONE_ALT" else None
+        text = import_duplicate_text(hit.check, hit.lead_id, hit.list_id, matched)
+        return text, check_code(hit.check)
+    raise ValueError(f"no reason for outcome {outcome!r}")
 
 
 # Counts of an import's rows by outcome (``pipeline.batch.Outcome`` values): on the

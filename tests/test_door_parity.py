@@ -5,10 +5,10 @@ add_lead options in the API's words (``api.parser``'s tokens: one or two of the 
 checks (the form offers one), with and without day windows; system and campaign DNC,
 exact and AREACODE; prefix, area code and NANPA checks; lookup_state; time-zone methods; hopper
 with a priority and the local call time check; custom values; values the filters clean) and
-the state it meets (leads that do
-or do not collide, in the same list, the same campaign or elsewhere, of several ages; DNC rows,
-exact and wildcard, of the list's campaign, of the campaign whose DNC list it borrows or of
-another; NANPA data or none; custom fields on or off; Latin-only filters or not).
+the state it meets (leads that do or do not collide, in the same list, the same campaign or
+elsewhere, of several ages; DNC rows, exact and wildcard, of the list's campaign, of the
+campaign whose DNC list it borrows or of another; NANPA data or none; custom fields on or
+off; Latin-only filters or not).
 The clock is frozen at one of a few instants.
 
 The row goes through the legacy API, the importer (``manage.py import_leads`` with a one-row

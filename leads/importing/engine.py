@@ -41,20 +41,14 @@ from leads.cells import FORMULA_START
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
 from leads.services.hooks import import_finished, import_hooks_wanted
+from leads.wording import import_row_reason
 
 from .encodings import EncodingRepairs
 from .options import ImportOptions
 from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
 from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 from .rows import RowCleaner, job_batch
-from .stores import (
-    Cancelled,
-    CopyStore,
-    InsertStore,
-    JobLost,
-    lookup_transaction,
-    prefer_index_lookups,
-)
+from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +107,18 @@ def import_dry_run(
         while batch := list(islice(rows, batch_rows)):
             cleaned = cleaner.clean(batch)
             with lookup_transaction():
-                prefer_index_lookups()
                 results = checker.check(cleaned, now=timezone.now())
             for result in results:
                 counts[result.outcome] += 1
-                shown = examples.setdefault(f"{result.outcome}: {result.code}".rstrip(": "), [])
+                reason, code = import_row_reason(result)
+                shown = examples.setdefault(f"{result.outcome}: {code}".rstrip(": "), [])
                 if len(shown) < EXAMPLES_PER_REASON:
                     shown.append(
                         {
                             "row": result.number,
                             "phone": result.phone,
                             "outcome": str(result.outcome),
-                            "reason": result.reason,
+                            "reason": reason,
                         }
                     )
             done += len(batch)
@@ -380,7 +374,7 @@ class _ResultCsv:
             [
                 r.number,
                 r.outcome,  # a StrEnum: written as its text
-                r.reason,
+                import_row_reason(r)[0],
                 "" if r.lead_id is None else r.lead_id,
                 r.phone,
                 *(_safe_cells(r.cells) if _FORMULA_CELL.search("\n".join(r.cells)) else r.cells),

@@ -1,6 +1,7 @@
 """Exact repeats: a duplicate row whose every loaded field equals the lead it duplicates is
 noise, not a decision for a supervisor. The store keeps such rows out of the review queue
-(``stores._Store._reviews``) and their result line says why."""
+(``stores._Store._reviews``) and their result line says why (``exact_repeat``,
+worded by ``wording.import_row_reason``)."""
 
 import json
 
@@ -8,13 +9,11 @@ from leads.models import Lead
 from leads.pipeline.batch import RowResult
 from leads.rules import (
     LEAD_TEXT_FIELDS,
-    RANK_MAX,
-    clamp_int,
     clean_gender,
     fit_to_column,
     parse_date_of_birth,
+    rank_parse,
 )
-from leads.wording import import_exact_repeat_text
 
 # Lead fields whose stored value the row gives otherwise than by its cleaned text.
 _FROM_RESULT = {"phone_code", "state"}
@@ -40,7 +39,7 @@ def exact_repeats_drop(
         lead_id = existing.get(r.number)
         lead = leads.get(lead_id)
         if lead is not None and _same(r, lead, fields):
-            r.reason = import_exact_repeat_text(lead_id)
+            r.exact_repeat, r.existing_lead_id = True, lead_id
         else:
             kept.append(r)
     return kept
@@ -58,7 +57,7 @@ def _same(r: RowResult, lead: dict, fields: list[str]) -> bool:
         elif name == "date_of_birth":
             stored = parse_date_of_birth(values[name])
         elif name == "rank":
-            stored = min(clamp_int(values[name], default=0), RANK_MAX)
+            stored = rank_parse(values[name])
         else:
             stored = values.get(name, "")
         if isinstance(stored, str):

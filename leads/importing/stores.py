@@ -27,7 +27,7 @@ The rules (the checks, the hopper rows) are the pipeline's batch service's
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -41,6 +41,7 @@ from leads.pipeline.batch import LeadBatch, Outcome, RowResult
 from leads.pipeline.duplicates_batch import Recheck
 from leads.pipeline.storage import LeadRows, copy_text
 from leads.services import LeadActor
+from leads.services.review import duplicate_review_new
 from webhooks.models import Delivery
 
 from .hooks import batch_deliveries
@@ -107,12 +108,19 @@ class _Store:
             )
         return cancel
 
-    def _write(self, cursor, results, added, rows_done, insert, now) -> None:
+    def _write(self, cursor, results, added, rows_done, insert, hopper) -> None:
+        """Store a checked batch. ``hopper``: the time of the check (the hopper rows are
+        made here), or the rows made before for ``added`` (kept for the rows still added)."""
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
         # The one spot where a batch's new leads are stored: what follows a lead's insert
         # (its hopper row) comes here, as after the insert in services.add.lead_add.
-        self._insert_objects(cursor, HopperEntry, self.checker.hopper_entries(still, now=now))
+        if isinstance(hopper, datetime):
+            entries = self.checker.hopper_entries(still, now=hopper)
+        else:
+            kept = {r.lead_id for r in still}
+            entries = [entry for entry in hopper if entry.lead_id in kept]
+        self._insert_objects(cursor, HopperEntry, entries)
         # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
         # this batch's transaction (nothing when no hook listens to uploads).
         self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
@@ -141,7 +149,7 @@ class _Store:
         ]
         existing = {r.number: r.existing_lead_id or new_ids.get(r.earlier_row) for r in duplicates}
         return [
-            DuplicateReview(
+            duplicate_review_new(
                 source=DuplicateReview.Source.UPLOAD,
                 import_job_id=self.job.pk,
                 row_number=r.number,
@@ -153,7 +161,7 @@ class _Store:
                     "custom": r.custom or {},
                 },
                 existing_lead_id=existing[r.number],
-                duplicate_check=r.check.value,
+                duplicate_check=r.check,
             )
             for r in exact_repeats_drop(cursor, duplicates, existing, self.mapped)
         ]
@@ -223,7 +231,6 @@ class CopyStore(_Store):
         """Check a batch of cleaned rows, then hand it to the store's thread; (its results,
         the row counts of the batches committed meanwhile)."""
         with lookup_transaction():
-            prefer_index_lookups()
             results = self.checker.check(cleaned, now=now)
         return results, self.put(results, now=now, rows_done=rows_done)
 
@@ -238,11 +245,13 @@ class CopyStore(_Store):
         # Rendered here, while the store's thread is busy; rows the re-check demotes are
         # left out there.
         lines = {r.number: rows.line(r) for r in added}
+        # Made here: the lookups of the hopper rule run on this thread's connection.
+        hopper = self.checker.hopper_entries(added, now=now)
 
         def insert(cursor, still: list[RowResult]) -> None:
             fastsql.rows_copy(cursor, Lead, rows.columns, [lines[r.number] for r in still])
 
-        work = (results, added, keys, rechecks, rows_done, insert, now)
+        work = (results, added, keys, rechecks, rows_done, insert, hopper)
         if self.pool is None:
             with transaction.atomic(), connection.cursor() as cursor:
                 cancelled = self._store(cursor, *work)
@@ -277,7 +286,7 @@ class CopyStore(_Store):
         added = [r for r in results if r.outcome is Outcome.ADDED]
         return added, self.checker.lock_keys(added), self.checker.recheck_queries(added, now=now)
 
-    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert, now) -> bool:
+    def _store(self, cursor, results, added, keys, rechecks, rows_done, insert, hopper) -> bool:
         """One batch's transaction for rows checked before it (see the module docstring);
         True when it found a cancel request. ``insert(cursor, still_added)`` stores the
         leads and sets their ids."""
@@ -287,11 +296,11 @@ class CopyStore(_Store):
             dedupe_lock_batch(keys, cursor=cursor)
         if rechecks:
             self._recheck(cursor, added, rechecks)
-        self._write(cursor, results, added, rows_done, insert, now)
+        self._write(cursor, results, added, rows_done, insert, hopper)
         return False
 
     def _recheck(self, cursor, added: list[RowResult], rechecks: list[Recheck]) -> None:
-        fastsql.index_scans_prefer(cursor)  # as prefer_index_lookups()
+        fastsql.index_scans_prefer(cursor)  # as lookup_transaction()
         found = []
         for recheck in rechecks:
             cursor.execute(recheck.sql, recheck.params)
@@ -312,19 +321,20 @@ class CopyStore(_Store):
             fastsql.rows_copy(cursor, model, [f.column for f in fields], lines)
 
 
+@contextmanager
 def lookup_transaction():
-    """The transaction a batch's lookups run in: PostgreSQL's SET LOCAL needs one. Elsewhere
-    none is needed, and SQLite's would hold the write lock while the checks read."""
-    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-
-
-def prefer_index_lookups() -> None:
-    """Make the rest of the current transaction look rows up by index (PostgreSQL).
+    """The transaction a batch's lookups run in, looking rows up by index.
 
     A batch asks for thousands of phones at once; without fresh statistics (a table that an
-    import is filling) the planner prices those index probes above a full scan of the leads
-    table and scans it once per batch: the import would slow down as the table grows.
+    import is filling) PostgreSQL's planner prices those index probes above a full scan of
+    the leads table and scans it once per batch, so the import would slow down as the table
+    grows: a SET LOCAL, which needs a transaction, makes it probe. Elsewhere no transaction
+    is needed, and SQLite's would hold the write lock while the checks read.
     """
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
         with connection.cursor() as cursor:
             fastsql.index_scans_prefer(cursor)
+        yield

@@ -17,19 +17,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from campaigns.models import HopperEntry
-from leads.outcomes import DuplicateCheck, DuplicateHit, DuplicateMatch, Rejection
+from leadhub.db.locks import dedupe_locks_taken
+from leads.outcomes import DuplicateCheck, DuplicateHit, Rejection
 from leads.phones import PhoneProblem
 from leads.services.request import AddOptions, DncMode
-from leads.wording import (
-    INVALID_LIST_TEXT,
-    PHONE_PROBLEM_TEXT,
-    REJECTION_TEXT,
-    check_code,
-    import_duplicate_text,
-    import_file_duplicate_group,
-    import_file_duplicate_text,
-    phone_problem_text,
-)
 
 from .custom_fields import CustomFieldBatch
 from .dnc import campaign_dnc_entries, dnc_blocked_phones, system_dnc_entries
@@ -61,14 +52,16 @@ def empty_counts() -> dict[str, int]:
 
 @dataclass(slots=True)
 class RowResult:
-    """One row of a batch. ``values`` are its cleaned lead fields (mapped ones only);
-    ``code`` groups reasons for the dry run's examples."""
+    """One row of a batch. ``values`` are its cleaned lead fields (mapped ones only). Why a
+    row is refused is typed: ``phone_problem`` (INVALID: none means its list does not
+    exist), ``duplicate`` (DUPLICATE_DB), ``check`` and ``earlier_row`` (DUPLICATE_FILE);
+    ``wording.import_row_reason`` words it."""
 
     number: int
     cells: list[str]
     outcome: Outcome = Outcome.ADDED
-    reason: str = ""
-    code: str = ""
+    phone_problem: PhoneProblem | None = None
+    duplicate: DuplicateHit | None = None
     phone: str = ""
     values: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] | None = None
@@ -80,21 +73,29 @@ class RowResult:
     existing_lead_id: int | None = None
     earlier_row: int | None = None
     lead_id: int | None = None
+    # A duplicate equal to its lead in every loaded field (``importing.repeats``).
+    exact_repeat: bool = False
 
-    def reject(self, outcome: Outcome, reason: str, code: str = "") -> None:
-        self.outcome, self.reason, self.code = outcome, reason, code or reason
+    def reject(self, outcome: Outcome) -> None:
+        self.outcome = outcome
 
-    def candidate(self) -> Candidate:
-        """What the duplicate rule reads of the row."""
-        v = self.values
-        return Candidate(
-            self.phone,
-            self.list_id,
-            v.get("title", ""),
+
+def candidates(rows: list[RowResult], *, texts: bool = True) -> list[Candidate]:
+    """What the duplicate rule reads of each row; without ``texts`` (only phone checks
+    run) the phone and list alone."""
+    if not texts:
+        return [Candidate(r.phone, r.list_id, "", "", "", "") for r in rows]
+    return [
+        Candidate(
+            r.phone,
+            r.list_id,
+            (v := r.values).get("title", ""),
             v.get("alt_phone", ""),
             v.get("first_name", ""),
             v.get("last_name", ""),
         )
+        for r in rows
+    ]
 
 
 class LeadBatch:
@@ -123,6 +124,8 @@ class LeadBatch:
         self.time_zones = TimeZoneBatch(lookup=options.lookup_state, tz_method=in_force.time_zone)
         self.custom = CustomFieldBatch(custom_columns)
         self.duplicates = DuplicateBatch(options.duplicates, first_lead_id=first_lead_id)
+        # Whether a duplicate check compares more than phone numbers.
+        self._texts = any(check.kind != "PHONE" for check in options.duplicates.checks)
         self.campaign_dnc = (
             None
             if options.campaign_dnc is DncMode.OFF
@@ -145,18 +148,18 @@ class LeadBatch:
         if list_id is None:
             found = self.lists.list_for(values.get("list_id", ""))
             if isinstance(found, Rejection):
-                result.reject(Outcome.INVALID, INVALID_LIST_TEXT)
+                result.reject(Outcome.INVALID)
                 return result
             list_id = found
         result.list_id = list_id
         phone_code = result.phone_code = values.get("phone_code") or self.default_phone_code
         problem = self.phones.problem_before_nanpa(phone)
         if problem is not None:
-            result.reject(
-                Outcome.INVALID, phone_problem_text(problem, phone), PHONE_PROBLEM_TEXT[problem]
-            )
+            result.phone_problem = problem
+            result.reject(Outcome.INVALID)
             return result
-        result.state = self.time_zones.state(values.get("state", ""), phone_code, phone)
+        state = values.get("state", "")
+        result.state = state or self.time_zones.state(state, phone_code, phone)
         # Unmapped fields too: the API stores their defaults (D15) with custom_fields=Y.
         result.custom = self.custom.values(list_id, result.cells)
         return result
@@ -168,14 +171,10 @@ class LeadBatch:
         results = [self.prepare(result) for result in cleaned]
         valid = [r for r in results if r.outcome is Outcome.ADDED]
         if unknown := self.phones.nanpa_unknown([r.phone for r in valid]):
-            problem = PhoneProblem.NANPA_AREACODE_PREFIX
             for r in valid:
                 if r.phone in unknown:
-                    r.reject(
-                        Outcome.INVALID,
-                        phone_problem_text(problem, r.phone),
-                        PHONE_PROBLEM_TEXT[problem],
-                    )
+                    r.phone_problem = PhoneProblem.NANPA_AREACODE_PREFIX
+                    r.reject(Outcome.INVALID)
             valid = [r for r in valid if r.outcome is Outcome.ADDED]
         options = self.options
         phones = {r.phone for r in valid}
@@ -183,17 +182,17 @@ class LeadBatch:
         campaign_dnc = dnc_blocked_phones(self.campaign_dnc, options.campaign_dnc, phones)
         duplicates = self.duplicates
         checks = bool(options.duplicates.checks)
-        candidates = [r.candidate() for r in valid] if checks else []
-        found = duplicates.look_up(candidates, duplicate_since(options.duplicates, now))
+        news = candidates(valid, texts=self._texts) if checks else []
+        found = duplicates.look_up(news, duplicate_since(options.duplicates, now))
         for index, result in enumerate(valid):
             if result.phone in dnc:
-                result.reject(Outcome.DNC, REJECTION_TEXT[Rejection.DNC])
+                result.reject(Outcome.DNC)
                 continue
             if result.phone in campaign_dnc:
-                result.reject(Outcome.CAMPAIGN_DNC, REJECTION_TEXT[Rejection.CAMPAIGN_DNC])
+                result.reject(Outcome.CAMPAIGN_DNC)
                 continue
             if checks:
-                candidate = candidates[index]
+                candidate = news[index]
                 if (duplicate := duplicates.first_duplicate(candidate, found)) is not None:
                     _reject_duplicate(result, duplicate)
                     continue
@@ -211,23 +210,25 @@ class LeadBatch:
 
     def remember(self, result: RowResult) -> None:
         """Count a row added by an earlier run for the in-file duplicates of later rows."""
-        self.duplicates.remember(result.number, result.candidate())
+        self.duplicates.remember(result.number, candidates([result])[0])
 
     # --- storing -------------------------------------------------------------------------
 
     def lock_keys(self, rows: list[RowResult]) -> list[str]:
         """The dedupe-lock keys of rows about to be checked or stored (the API's keys)."""
-        return self.duplicates.lock_keys([r.candidate() for r in rows])
+        if not self.options.duplicates.checks or not dedupe_locks_taken():
+            return []
+        return self.duplicates.lock_keys(candidates(rows))
 
     def recheck_queries(self, added: list[RowResult], *, now: datetime) -> list[Recheck]:
         """The duplicate checks of rows about to be stored, one statement per check."""
         since = duplicate_since(self.options.duplicates, now)
-        return self.duplicates.recheck_queries([r.candidate() for r in added], since)
+        return self.duplicates.recheck_queries(candidates(added), since)
 
     def demote(self, added: list[RowResult], found: list[tuple[Recheck, list[tuple]]]) -> int:
         """Turn the rows the re-check's rows show to be duplicates now into ``DUPLICATE_DB``
         (an id reserved for them stays unused); returns how many."""
-        hits = self.duplicates.recheck_hits([r.candidate() for r in added], found)
+        hits = self.duplicates.recheck_hits(candidates(added), found)
         demoted = 0
         for result, hit in zip(added, hits, strict=True):
             if hit is not None:
@@ -254,18 +255,8 @@ def _reject_duplicate(result: RowResult, duplicate: DuplicateHit | FileDuplicate
     if isinstance(duplicate, FileDuplicate):
         result.earlier_row = duplicate.earlier_row
         result.existing_lead_id = duplicate.lead_id
-        result.reject(
-            Outcome.DUPLICATE_FILE,
-            import_file_duplicate_text(duplicate.check, duplicate.earlier_row),
-            import_file_duplicate_group(duplicate.check),
-        )
+        result.reject(Outcome.DUPLICATE_FILE)
         return
-    matched: DuplicateMatch | None = None
-    if duplicate.check.kind == "PHONE_ALT":
-        matched = duplicate.matched
+    result.duplicate = duplicate
     result.existing_lead_id = duplicate.lead_id
-    result.reject(
-        Outcome.DUPLICATE_DB,
-        import_duplicate_text(duplicate.check, duplicate.lead_id, duplicate.list_id, matched),
-        check_code(duplicate.check),
-    )
+    result.reject(Outcome.DUPLICATE_DB)

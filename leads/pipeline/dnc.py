@@ -48,16 +48,19 @@ def dnc_blocked_phones(
     if entries is None or mode is DncMode.OFF or not phones:
         return set()
     areacode = mode is DncMode.AREACODE
-    patterns = {p for phone in phones for p in dnc_patterns(phone, match_areacode=areacode)}
+    if areacode:
+        patterns = {p for phone in phones for p in dnc_patterns(phone, match_areacode=True)}
+    else:
+        patterns = set(phones)  # dnc_patterns without the area code: the number itself
     hits = set(
         entries.filter(in_batch("phone_number", patterns)).values_list("phone_number", flat=True)
     )
-    if not hits:
-        return set()
+    if not hits or not areacode:
+        return hits & patterns
     return {
         phone
         for phone in phones
-        if any(p in hits for p in dnc_patterns(phone, match_areacode=areacode))
+        if any(p in hits for p in dnc_patterns(phone, match_areacode=True))
     }
 
 

@@ -76,11 +76,12 @@ def duplicate_find(
     since = duplicate_since(policy, now)
     rule = None
     for check in policy.checks:
-        if check.kind == "PHONE" and check.scope != "CAMP" and not policy.statuses:
+        scope = check.scope
+        if scope != "CAMP" and check.kind == "PHONE" and not policy.statuses:
             # DUPLIST and DUPSYS, the checks callers use most: plain SQL on the hot path.
             row = fastsql.lead_phone_duplicate(
                 candidate.phone,
-                list_id=candidate.list_id if check.scope == "LIST" else None,
+                list_id=candidate.list_id if scope == "LIST" else None,
                 since=since,
             )
             if row is not None:
@@ -104,31 +105,26 @@ class DuplicateRule:
             _mysql_text_key if connection.vendor == "mysql" else _text_key
         )
         self._lists: dict[int, object] = {}
-        # A check's kind and scope, read for every row (DuplicateCheck computes them).
-        self._kind_scope = {check: (check.kind, check.scope) for check in DuplicateCheck}
 
     def list_of(self, list_id: int):
         if list_id not in self._lists:
             self._lists[list_id] = list_get(list_id)
         return self._lists[list_id]
 
-    def scope(self, scope_name: str, list_id: int) -> str | None:
-        """The scope's part of a key; None for a campaign scope of an undefined list, where
-        the original finds no duplicates (U24, D9)."""
-        if scope_name == "LIST":
-            return str(list_id)
-        if scope_name == "SYS":
-            return ""
-        target = self.list_of(list_id)
-        return None if target is None else (target.campaign_id or "")
-
-    def keys(self, check: DuplicateCheck, c: Candidate, *, incoming: bool) -> list[str]:
+    def keys(self, kind: str, scope_name: str, c: Candidate, *, incoming: bool) -> list[str]:
         """The keys a new lead is looked up by (``incoming``: the first one), or stored under
-        once added (the later rows of a file look it up by them)."""
-        kind, scope_name = self._kind_scope[check]
-        scope = self.scope(scope_name, c.list_id)
-        if scope is None:
-            return []
+        once added (the later rows of a file look it up by them), under the check of this
+        kind and scope (a batch reads them once: ``DuplicateCheck`` computes them)."""
+        if scope_name == "LIST":
+            scope = str(c.list_id)
+        elif scope_name == "SYS":
+            scope = ""
+        else:
+            target = self.list_of(c.list_id)
+            if target is None:
+                # The original finds no campaign duplicates for an undefined list (U24, D9).
+                return []
+            scope = target.campaign_id or ""
         if kind == "PHONE" or (kind == "PHONE_ALT" and incoming):
             return [f"{scope}\x1f{c.phone}"]
         if kind == "PHONE_ALT":
@@ -214,7 +210,7 @@ class DuplicateRule:
         id per key (D18). ``first_own``: the first lead id an import stored itself."""
         older: Found = {}
         own: Found = {}
-        kind, scope_of = self._kind_scope[check]
+        kind, scope_of = check.kind, check.scope
         for row in rows:
             lead_id, list_id = row[0], row[1]
             if scope_of == "LIST":
@@ -246,7 +242,7 @@ class DuplicateRule:
         self, check: DuplicateCheck, c: Candidate, found: tuple[Found, Found]
     ) -> DuplicateHit | None:
         """The existing lead ``found`` holds for the candidate under ``check``, or None."""
-        keys = self.keys(check, c, incoming=True)
+        keys = self.keys(check.kind, check.scope, c, incoming=True)
         if not keys:
             return None
         older, own = found

@@ -8,7 +8,7 @@ batch was checked before, runs the checks again under them (``recheck_queries``,
 ``recheck_hits``): a lead another door stored meanwhile makes a row a duplicate after all.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -47,9 +47,9 @@ class DuplicateBatch(DuplicateRule):
     def __init__(self, policy: DuplicatePolicy, *, first_lead_id: int | None = None) -> None:
         super().__init__(policy)
         self.first_lead_id = first_lead_id
-        # Per check: {key: row number of the added row}.
-        self._seen: list[tuple[DuplicateCheck, dict[str, int]]] = [
-            (check, {}) for check in policy.checks
+        # Per check: (check, kind, scope, {key: row number of the added row}).
+        self._seen: list[tuple[DuplicateCheck, str, str, dict[str, int]]] = [
+            (check, check.kind, check.scope, {}) for check in policy.checks
         ]
 
     def look_up(
@@ -65,8 +65,8 @@ class DuplicateBatch(DuplicateRule):
     ) -> DuplicateHit | FileDuplicate | None:
         """The first check under which the candidate repeats an existing lead or an earlier
         row of the file, or None."""
-        for (check, seen), (older, own) in zip(self._seen, found, strict=True):
-            keys = self.keys(check, c, incoming=True)
+        for (check, kind, scope, seen), (older, own) in zip(self._seen, found, strict=True):
+            keys = self.keys(kind, scope, c, incoming=True)
             if not keys:
                 continue
             key = keys[0]
@@ -81,11 +81,11 @@ class DuplicateBatch(DuplicateRule):
 
     def remember(self, number: int, c: Candidate) -> None:
         """Count an added row for the in-file duplicate checks of later rows."""
-        for check, seen in self._seen:
-            for key in self.keys(check, c, incoming=False):
+        for _, kind, scope, seen in self._seen:
+            for key in self.keys(kind, scope, c, incoming=False):
                 seen.setdefault(key, number)
 
-    def lock_keys(self, candidates: Sequence[Candidate]) -> list[str]:
+    def lock_keys(self, candidates: Iterable[Candidate]) -> list[str]:
         """The dedupe-lock keys of rows about to be checked or stored, as the API's add takes
         them; none without a duplicate check, or where the backend takes no such lock."""
         if not self.policy.checks or not dedupe_locks_taken():
@@ -114,14 +114,19 @@ class DuplicateBatch(DuplicateRule):
         if not any(rows for _, rows in found):
             return [None] * len(candidates)  # the usual case: nothing was stored meanwhile
         indexed = [
-            (recheck.check, self.index(recheck.check, rows, recheck.campaign_of)[0])
+            (
+                recheck.check,
+                recheck.check.kind,
+                recheck.check.scope,
+                self.index(recheck.check, rows, recheck.campaign_of)[0],
+            )
             for recheck, rows in found
         ]
         hits: list[DuplicateHit | None] = []
         for c in candidates:
             hit = None
-            for check, older in indexed:
-                keys = self.keys(check, c, incoming=True)
+            for check, kind, scope, older in indexed:
+                keys = self.keys(kind, scope, c, incoming=True)
                 row = older.get(keys[0]) if keys else None
                 if row is not None:
                     hit = duplicate_hit(check, row, c.phone)

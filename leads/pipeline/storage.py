@@ -19,12 +19,12 @@ from leads.rules import (
     DIGITS_ONLY_FIELDS,
     LEAD_TEXT_FIELDS,
     RANK_MAX,
-    clamp_int,
     clean_gender,
     clean_value,
     fit_to_column,
     lead_column_width,
     parse_date_of_birth,
+    rank_parse,
 )
 from leads.services.actor import LeadActor
 from leads.services.request import EMPTY_FIELDS, LeadFields
@@ -169,7 +169,7 @@ class LeadRows:
             elif name == "date_of_birth":
                 value = parse_date_of_birth(values[name])
             else:
-                value = min(clamp_int(values[name], default=0), RANK_MAX)
+                value = rank_parse(values[name])
             out[at[name]] = self._render(name, value)
         copy = self.copy
         out[at["lead_id"]] = str(r.lead_id) if copy else r.lead_id

@@ -22,7 +22,7 @@ def review_incoming(request: LeadRequest) -> dict:
     }
 
 
-def duplicate_review_add(
+def duplicate_review_new(
     *,
     source: str,
     list_id: int,
@@ -32,8 +32,9 @@ def duplicate_review_add(
     import_job_id: int | None = None,
     row_number: int | None = None,
 ) -> DuplicateReview:
-    """Keep a rejected duplicate for a supervisor to discard, insert or merge later."""
-    return DuplicateReview.objects.create(
+    """An unsaved review row: a rejected duplicate kept for a supervisor to discard, insert
+    or merge later (an import stores a batch's rows in one statement)."""
+    return DuplicateReview(
         source=source,
         list_id=list_id,
         incoming=incoming,
@@ -42,3 +43,10 @@ def duplicate_review_add(
         import_job_id=import_job_id,
         row_number=row_number,
     )
+
+
+def duplicate_review_add(**fields) -> DuplicateReview:
+    """Keep a rejected duplicate for the review queue (``duplicate_review_new``'s row)."""
+    review = duplicate_review_new(**fields)
+    review.save(force_insert=True)
+    return review

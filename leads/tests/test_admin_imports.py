@@ -213,6 +213,17 @@ def test_mapping_starts_the_dry_run_and_can_save_a_template(admin_client, target
     assert response.context["form"]["col_0"].initial == "vendor_lead_code"
 
 
+def test_mapping_offers_the_hoppers_local_call_time_check(admin_client, target):
+    """The upload's options carry the hopper's local call time check to the import (the
+    rule the API applies, ``pipeline.hopper``)."""
+    upload(admin_client, target)
+    job = ImportJob.objects.get()
+    data = mapping_post(job, target, add_to_hopper="on", hopper_local_call_time_check="on")
+    assert admin_client.post(url("mapping", job.pk), data).status_code == 302
+    job.refresh_from_db()
+    assert job.options["add_to_hopper"] and job.options["hopper_local_call_time_check"]
+
+
 # --- dry run ----------------------------------------------------------------------------------
 
 

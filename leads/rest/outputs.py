@@ -20,6 +20,9 @@ class AltPhoneOutSerializer(serializers.ModelSerializer):
 class LeadSerializer(serializers.ModelSerializer):
     """A stored lead, every column as stored."""
 
+    lead_id = serializers.IntegerField(
+        allow_null=True, help_text="The lead's id (null when not kept: a dry run)."
+    )
     list_id = serializers.IntegerField(help_text="The lead's list.")
     custom_fields = serializers.JSONField(
         source="custom_values",

@@ -1,10 +1,10 @@
 """/api/v1/: the JSON door (see README, "JSON API")."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views, views_more
-from .pages import ProblemTypeView
+from .pages import NoSuchResourceView, ProblemTypeView
 
 app_name = "rest"
 
@@ -24,4 +24,5 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="rest:schema", template_name="rest/redoc.html"),
         name="redoc",
     ),
+    re_path(r"", NoSuchResourceView.as_view(), name="no-such-resource"),
 ]

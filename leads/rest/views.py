@@ -9,6 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from ..models import AltPhone, Lead
+from ..rules import BIGINT_MAX
 from ..selectors import system_settings_get
 from . import schema
 from .adding import lead_actor, lead_add_answer, lead_batch_answer
@@ -39,11 +40,19 @@ class LeadPages(CursorPagination):
     max_page_size = 1000
 
 
+class LeadPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = LeadSerializer(many=True, help_text="Leads, newest first.")
+
+
 class LeadSearchSerializer(serializers.Serializer):
     phone_number = serializers.CharField(
         required=False, max_length=18, help_text="Leads with exactly this phone number."
     )
-    list_id = serializers.IntegerField(required=False, min_value=0, help_text="Leads of this list.")
+    list_id = serializers.IntegerField(
+        required=False, min_value=0, max_value=BIGINT_MAX, help_text="Leads of this list."
+    )
     status = serializers.CharField(required=False, max_length=6, help_text="Leads in this status.")
     updated_since = serializers.DateTimeField(
         required=False, help_text="Leads changed at or after this time (ISO 8601)."
@@ -90,7 +99,7 @@ class LeadCollectionView(ApiView):
         summary="Search leads",
         description="Leads, newest first, in cursor pages (follow `next`).",
         parameters=[LeadSearchSerializer, schema.PAGE_SIZE],
-        responses={200: LeadSerializer(many=True), **schema.read_problems()},
+        responses={200: LeadPageSerializer, **schema.read_problems()},
     )
     def get(self, request) -> Response:
         search = LeadSearchSerializer(data=request.query_params)

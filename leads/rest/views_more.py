@@ -126,7 +126,7 @@ class DncCollectionView(ApiView):
             201: DncChangeSerializer,
             200: DncChangeSerializer,
             **schema.write_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def post(self, request) -> Response:
@@ -155,7 +155,7 @@ class DncEntryView(ApiView):
         responses={
             200: DncCheckSerializer,
             **schema.read_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def get(self, request, phone_number: str) -> Response:
@@ -183,7 +183,7 @@ class DncEntryView(ApiView):
         responses={
             200: DncChangeSerializer,
             **schema.write_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def delete(self, request, phone_number: str) -> Response:

@@ -34,8 +34,10 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_key(transactional_db) -> str:
-    """Some state to read and collide with, and a key that may do everything."""
+def api_key(transactional_db, settings, tmp_path) -> str:
+    """Some state to read and collide with, and a key that may do everything. Uploaded
+    import files go to a temporary folder; their jobs wait in the task queue."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     campaign = CampaignFactory(campaign_id="SCHEMA")
     lead_list = LeadListFactory(list_id=7101, campaign=campaign)
     LeadFactory.create_batch(3, list=lead_list)

@@ -158,3 +158,16 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = ["campaign_id", "campaign_name", "active"]
+
+
+# Built once, as ``serializers.lead_add_validated`` explains.
+_LEAD = LeadSerializer()
+_OUTCOME = OutcomeSerializer()
+
+
+def lead_json(lead: Lead) -> dict:
+    return _LEAD.to_representation(lead)
+
+
+def outcome_json(outcome) -> dict:
+    return _OUTCOME.to_representation(outcome)

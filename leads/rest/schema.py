@@ -37,8 +37,9 @@ Answers 201 with the stored lead and the outcome, 200 in a dry run, or a problem
 
 BATCH_DESCRIPTION = """Adds up to 1,000 leads, each through the lead pipeline in the order
 sent, and answers each one's outcome. A lead added earlier in the batch counts for the
-duplicate checks of later ones (`duplicate_in_batch`, with `earlier_item`). `atomic: false`
-(the default): each lead is kept or refused by itself. `atomic: true`: one transaction, and
+duplicate checks of later ones (`duplicate_in_batch`, with `earlier_item`). The batch runs in
+one transaction. `atomic: false` (the default): a refused lead leaves the others be (a
+refusal writes nothing), and the added ones are kept together at the end. `atomic: true`:
 any refused or invalid lead rolls the whole batch back (`committed: false`)."""
 
 

@@ -22,6 +22,7 @@ from .serializers import (
     BatchEnvelopeSerializer,
     LeadAddSerializer,
     LeadBatchSerializer,
+    lead_add_validated,
     lead_request_build,
 )
 
@@ -76,13 +77,10 @@ class LeadCollectionView(ApiView):
         return idempotent(request, lambda: self._add(request))
 
     def _add(self, request) -> Response:
-        serializer = LeadAddSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = lead_add_validated(request.data)
         profile = request_profile(request)
         actor = lead_actor(profile, allowed_list_ids(profile))
-        lead_request = lead_request_build(
-            serializer.validated_data, non_latin=system_settings_get().use_non_latin
-        )
+        lead_request = lead_request_build(data, non_latin=system_settings_get().use_non_latin)
         answer = lead_add_answer(
             lead_request, actor=actor, dry_run=dry_run_requested(request), now=timezone.now()
         )

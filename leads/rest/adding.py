@@ -18,9 +18,10 @@ from ..models import Lead
 from ..outcomes import LeadAddOutcome
 from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
-from .outputs import lead_json, outcome_json
+from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
 from .serializers import lead_add_validated, lead_request_build
+from .stored import stored_lead
 
 
 class _RollBack(Exception):
@@ -45,7 +46,7 @@ def _hide_ids(lead: dict, outcome: dict) -> None:
         outcome["hopper"]["hopper_id"] = None
 
 
-def _added_body(outcome: LeadAddOutcome, lead: Lead, *, dry_run: bool) -> dict:
+def _added_body(outcome: LeadAddOutcome, lead, *, dry_run: bool) -> dict:
     body = {"dry_run": dry_run, "lead": lead_json(lead), "outcome": outcome_json(outcome)}
     if dry_run:
         _hide_ids(body["lead"], body["outcome"])
@@ -56,7 +57,7 @@ def _answer(outcome: LeadAddOutcome, *, dry_run: bool) -> Answer:
     if outcome.rejected is not None:
         body = rejection_problem(outcome.rejected, dry_run=dry_run)
         return Answer(body["status"], body)
-    lead = Lead.objects.get(pk=outcome.lead_id)
+    lead = stored_lead(outcome.lead_id)
     return Answer(
         status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
         _added_body(outcome, lead, dry_run=dry_run),
@@ -179,7 +180,10 @@ def _run_batch(items: list[_Item], *, actor: LeadActor, dry_run: bool, now: date
             added_by[outcome.lead_id] = item.index
     # The added leads as stored, read in one query before a dry run rolls them back.
     added = [item for item in items if item.outcome is not None and item.outcome.added]
-    stored = Lead.objects.in_bulk([item.outcome.lead_id for item in added])
+    ids = [item.outcome.lead_id for item in added]
+    stored = {
+        row["lead_id"]: row for row in Lead.objects.filter(pk__in=ids).values(*STORED_COLUMNS)
+    }
     for item in added:
         item.body["lead"] = lead_json(stored[item.outcome.lead_id])
         item.body["outcome"] = outcome_json(item.outcome)

@@ -162,6 +162,10 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 # Built once, as ``serializers.lead_add_validated`` explains.
 _LEAD = LeadSerializer()
+# The columns ``lead_json`` reads, for a query of them as a dict.
+STORED_COLUMNS = tuple(
+    field.source if field.source != "*" else name for name, field in _LEAD.fields.items()
+)
 _OUTCOME = OutcomeSerializer()
 
 

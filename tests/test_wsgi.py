@@ -63,7 +63,7 @@ def test_the_lean_handler_serves_exactly_the_urls_routed_to_the_api_view():
     assert {reverse("lmapi"), reverse("non_agent_api")} == LEGACY_API_PATHS
 
 
-def test_request_signals_reach_a_receiver_connected_to_them_through_the_lean_handler(db):
+def test_request_signals_reach_a_receiver_connected_to_them_through_the_lean_handler(demo):
     """The lean handler calls Django's own request receivers without the dispatch, but any
     other receiver connected to request_started or request_finished is still called."""
     from django.core import signals

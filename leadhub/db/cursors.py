@@ -27,15 +27,21 @@ def cursor() -> AbstractContextManager:
     Django cursor's (see ``_ServerBindingDebugCursor`` for their text).
     """
     db = connections[DEFAULT_DB_ALIAS]
-    cursor_class = _server_binding_cursor(db.vendor, db.settings_dict["OPTIONS"])
-    if cursor_class is None:
-        return db.cursor()
+    hot = db.__dict__.get("_leadhub_hot_cursor")
+    if hot is None:
+        cursor_class = _server_binding_cursor(
+            db.vendor, db.settings_dict["OPTIONS"].get("prepare_threshold")
+        )
+        if cursor_class is None:
+            return db.cursor()
     # What db.cursor() does, with another cursor class (Django has no hook for that).
     db.close_if_health_check_failed()
     if db.connection is None:
         db.ensure_connection()
-    hot = getattr(db, "_leadhub_hot_cursor", None)
     if hot is None or hot.raw.closed or hot.raw.connection is not db.connection:
+        cursor_class = _server_binding_cursor(
+            db.vendor, db.settings_dict["OPTIONS"].get("prepare_threshold")
+        )
         with db.wrap_database_errors:
             hot = db._leadhub_hot_cursor = _HotCursor(cursor_class(db.connection), db)
     db.validate_thread_sharing()
@@ -101,8 +107,9 @@ class _ServerBindingDebugCursor(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _server_binding_cursor(vendor: str, options: dict) -> type | None:
-    if vendor != "postgresql" or options.get("prepare_threshold") is None:
+@cache
+def _server_binding_cursor(vendor: str, prepare_threshold: int | None) -> type | None:
+    if vendor != "postgresql" or prepare_threshold is None:
         return None
     from django.db.backends.postgresql.base import ServerBindingCursor
 

@@ -140,10 +140,8 @@ _held: ContextVar[frozenset[str]] = ContextVar("dedupe_locks_held", default=froz
 def dedupe_lock_statement(keys: Iterable[str]) -> LockStatement | None:
     """The one statement that locks ``keys`` (see ``dedupe_lock``), or None when there is
     nothing to lock on this backend."""
-    if not dedupe_locks_taken():
-        return None
     keys = set(keys)
-    if not keys:
+    if not keys or not dedupe_locks_taken():
         return None
     if connection.vendor == "postgresql":
         buckets = sorted({_batch_bucket(key) for key in keys})

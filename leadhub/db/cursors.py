@@ -8,11 +8,12 @@ from functools import cache
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model
 
 
-def cursor() -> AbstractContextManager:
+def cursor(db: BaseDatabaseWrapper | None = None) -> AbstractContextManager:
     """A cursor for the hot path's fixed statements, as a context manager.
 
     On PostgreSQL (psycopg 3, with ``prepare_threshold`` set in the database OPTIONS, as
@@ -24,9 +25,11 @@ def cursor() -> AbstractContextManager:
     round trip), behind a lean wrapper (``_HotCursor``). The ORM keeps Django's client-side
     binding. Elsewhere it is the usual cursor (SQLite caches its statements by itself;
     MariaDB's driver has no prepared statements). Queries are logged and counted as any
-    Django cursor's (see ``_ServerBindingDebugCursor`` for their text).
+    Django cursor's (see ``_ServerBindingDebugCursor`` for their text). ``db``: the default
+    database's connection when the caller has it already (each lookup costs).
     """
-    db = connections[DEFAULT_DB_ALIAS]
+    if db is None:
+        db = connections[DEFAULT_DB_ALIAS]
     hot = db.__dict__.get("_leadhub_hot_cursor")
     if hot is None:
         cursor_class = _server_binding_cursor(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from .cursors import cursor, model_table
 
@@ -28,12 +28,13 @@ def lead_phone_duplicate(
     """(lead_id, list_id) of the lowest-id lead with this phone number (in ``list_id`` when
     given, entered after ``since`` when given), or None: the DUPLIST/DUPSYS lookup of the
     API's hot path, one indexed query."""
+    db = connections[DEFAULT_DB_ALIAS]
     params: list = [phone_number]
     if list_id is not None:
         params.append(list_id)
     if since is not None:
-        params.append(connection.ops.adapt_datetimefield_value(since))
-    sql = _phone_duplicate_sql(connection.vendor, list_id is not None, since is not None)
-    with cursor() as c:
+        params.append(db.ops.adapt_datetimefield_value(since))
+    sql = _phone_duplicate_sql(db.vendor, list_id is not None, since is not None)
+    with cursor(db) as c:
         c.execute(sql, params)
         return c.fetchone()

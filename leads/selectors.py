@@ -42,9 +42,7 @@ def list_get(list_id: int) -> LeadList | None:
 def dnc_number_blocked(phone_number: str, *, match_areacode: bool) -> bool:
     """Whether the system DNC list holds this number (or, with match_areacode, its area code
     as a ``727XXXXXXX`` wildcard)."""
-    return DncNumber.objects.filter(
-        phone_number__in=dnc_patterns(phone_number, match_areacode=match_areacode)
-    ).exists()
+    return fastsql.dnc_number_listed(dnc_patterns(phone_number, match_areacode=match_areacode))
 
 
 def lists_of_campaign(campaign_id: str | None) -> frozenset[int]:

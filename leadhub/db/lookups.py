@@ -1,5 +1,6 @@
-"""The raw duplicate lookup of the API's hot path."""
+"""The raw lookups of the API's hot path: duplicates and the system DNC list."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
@@ -38,3 +39,22 @@ def lead_phone_duplicate(
     with cursor(db) as c:
         c.execute(sql, params)
         return c.fetchone()
+
+
+@cache
+def _dnc_sql(vendor: str, patterns: int) -> str:
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * patterns)
+    return (
+        f"SELECT 1 FROM {quote(model_table('DncNumber'))} "
+        f"WHERE {quote('phone_number')} IN ({marks}) LIMIT 1"
+    )
+
+
+def dnc_number_listed(patterns: Sequence[str]) -> bool:
+    """Whether the system DNC list holds any of these numbers or wildcards: one indexed
+    query (the ORM's ``exists()`` compiles its SQL on every call)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with cursor(db) as c:
+        c.execute(_dnc_sql(db.vendor, len(patterns)), list(patterns))
+        return c.fetchone() is not None

@@ -61,3 +61,30 @@ def test_the_lean_handler_serves_exactly_the_urls_routed_to_the_api_view():
     from leadhub.wsgi import LEGACY_API_PATHS
 
     assert {reverse("lmapi"), reverse("non_agent_api")} == LEGACY_API_PATHS
+
+
+def test_request_signals_reach_a_receiver_connected_to_them_through_the_lean_handler(demo):
+    """The lean handler calls Django's own request receivers without the dispatch, but any
+    other receiver connected to request_started or request_finished is still called."""
+    from django.core import signals
+
+    from leadhub.wsgi import LegacyApiHandler
+
+    heard = []
+
+    def started(sender, **kwargs):
+        heard.append(("started", sender))
+
+    def finished(sender, **kwargs):
+        heard.append(("finished", sender))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        status, _, _ = _call("/API/lmapi.php", {"function": "version"})
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+    assert status == "200 OK"
+    assert heard == [("started", LegacyApiHandler), ("finished", LegacyApiHandler)]

@@ -3,7 +3,7 @@
 - ``fastsql``: the names domain code calls, each living in a module by job:
   ``cursors`` (the hot path's cursor: server-side prepared statements on PostgreSQL),
   ``inserts`` (plain single-row inserts such as ``lead_insert`` and ``api_log_insert``),
-  ``duplicates`` (the raw duplicate lookup), ``logins`` (the API login's gate, which carries
+  ``lookups`` (the raw duplicate and DNC lookups), ``logins`` (the API login's gate, which carries
   an add's lock, and its failure count) and ``batches`` (the importer's COPY, prepared
   ``executemany``, multi-row INSERT ... RETURNING, id reservation, the planner workaround);
 - ``locks``: the transaction-scoped duplicate-check locks that the API, the editor and the

@@ -2,7 +2,7 @@
 
 Each lives in a module of this package by job: ``cursors`` (the hot path's cursor, with
 server-side prepared statements on PostgreSQL), ``inserts`` (single-row and per-request
-inserts), ``duplicates`` (the raw duplicate lookup), ``logins`` (the API login's gate and
+inserts), ``lookups`` (the raw duplicate and DNC lookups), ``logins`` (the API login's gate and
 failure count) and ``batches`` (the importer's COPY, ``executemany`` and bulk statements).
 """
 
@@ -16,7 +16,6 @@ from .batches import (
     rows_insert_returning_ids,
 )
 from .cursors import cursor, model_table
-from .duplicates import lead_phone_duplicate
 from .inserts import (
     api_log_insert,
     callback_insert,
@@ -27,12 +26,14 @@ from .inserts import (
     lead_insert,
 )
 from .logins import LoginGate, login_failure_add, login_gate
+from .lookups import dnc_number_listed, lead_phone_duplicate
 
 __all__ = [
     "LoginGate",
     "api_log_insert",
     "callback_insert",
     "cursor",
+    "dnc_number_listed",
     "hopper_insert",
     "import_job_lock",
     "index_scans_prefer",

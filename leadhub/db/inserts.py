@@ -70,7 +70,7 @@ def insert(obj: Model) -> None:
     returning = db.features.can_return_columns_from_insert
     plan = _insert_sql(type(obj), db.vendor, returning)
     params = plan.instance_values(obj, db)
-    with cursor() as c:
+    with cursor(db) as c:
         c.execute(plan.sql, params)
         pk = c.fetchone()[0] if returning else c.lastrowid
     obj.pk = pk
@@ -91,7 +91,7 @@ def insert_rows(model: type[Model], rows: Sequence[Mapping[str, object]]) -> Non
     params = []
     for row in rows:
         params += plan.values([row[f.attname] for f in plan.fields], db)
-    with cursor() as c:
+    with cursor(db) as c:
         c.execute(f"{head} VALUES {', '.join([values] * len(rows))}", params)
 
 

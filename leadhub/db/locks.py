@@ -67,7 +67,11 @@ def _kinds(policy: "DuplicatePolicy") -> frozenset[str]:
 def dedupe_locks_taken() -> bool:
     """Whether ``dedupe_lock`` locks anything on this backend (SQLite's writers already run
     one at a time)."""
-    return connection.vendor != "sqlite"
+    return _locks_taken(connection.vendor)
+
+
+def _locks_taken(vendor: str) -> bool:
+    return vendor != "sqlite"
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,13 @@ _held: ContextVar[frozenset[str]] = ContextVar("dedupe_locks_held", default=froz
 def dedupe_lock_statement(keys: Iterable[str]) -> LockStatement | None:
     """The one statement that locks ``keys`` (see ``dedupe_lock``), or None when there is
     nothing to lock on this backend."""
-    if not dedupe_locks_taken():
-        return None
     keys = set(keys)
     if not keys:
         return None
-    if connection.vendor == "postgresql":
+    vendor = connection.vendor
+    if not _locks_taken(vendor):
+        return None
+    if vendor == "postgresql":
         buckets = sorted({_batch_bucket(key) for key in keys})
         advisory = sorted({_advisory_key(key) for key in keys})
         calls = _lock_calls(len(buckets), len(advisory))

@@ -63,7 +63,7 @@ def login_gate(
     params = [profile_id, lock_after, adapt(locked_since), profile_id, address, adapt(since)]
     if lock is not None:
         params += lock.params
-    with cursor() as c:
+    with cursor(db) as c:
         c.execute(_login_gate_sql(lock.select_list if lock is not None else ""), params)
         row = c.fetchone()
     if lock is not None:
@@ -87,7 +87,7 @@ def login_failure_add(*, address: str, minute: datetime) -> None:
     """Count one failed login of ``address`` in ``minute``: one atomic upsert, so concurrent
     failures on any worker or host each count."""
     db = connections[DEFAULT_DB_ALIAS]
-    with cursor() as c:
+    with cursor(db) as c:
         c.execute(
             _login_failure_add_sql(db.vendor), [address, db.ops.adapt_datetimefield_value(minute)]
         )

@@ -1,6 +1,7 @@
 """Reading legacy API parameters the way the original's PHP runtime does (contract §1.2)."""
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus
 
 from django.conf import settings
@@ -22,6 +23,7 @@ def php_name(name: str) -> str:
     return name.replace(".", "_").replace(" ", "_")
 
 
+@lru_cache(maxsize=1024)
 def is_password_name(name: str) -> bool:
     """Whether a parameter, as decoded from the request, may carry the caller's password (D6).
 
@@ -98,10 +100,14 @@ def last_body_value(request: HttpRequest) -> str:
 def query_without_password(query: str) -> str:
     """A raw query string as sent, minus every pair whose name may carry a password."""
     return "&".join(
-        pair
-        for pair in query.split("&")
-        if pair and not is_password_name(unquote_plus(pair.split("=", 1)[0]))
+        pair for pair in query.split("&") if pair and not _is_password_pair(pair.split("=", 1)[0])
     )
+
+
+@lru_cache(maxsize=1024)
+def _is_password_pair(encoded_name: str) -> bool:
+    # Callers send the same few names on every request: each is decoded and judged once.
+    return is_password_name(unquote_plus(encoded_name))
 
 
 def request_without_password(request: HttpRequest, params: Mapping[str, str]) -> str:

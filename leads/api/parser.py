@@ -62,7 +62,7 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
             comments=text("callback_comments"),
         )
     return LeadRequest(
-        fields=LeadFields._make([text(name) for name in LEAD_TEXT_FIELDS]),
+        fields=_lead_fields(params, non_latin),
         list_id=text("list_id"),
         options=options,
         date_of_birth=parse_date_of_birth(text("date_of_birth")),
@@ -74,6 +74,18 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
         custom_values=_custom_values(params) if text("custom_fields") == "Y" else None,
         callback=callback,
     )
+
+
+_LEAD_TEXT_NAMES = frozenset(LEAD_TEXT_FIELDS)
+
+
+def _lead_fields(params: Mapping[str, str], non_latin: bool) -> LeadFields:
+    # A caller sends a few of the ~30 lead columns: only those are filtered.
+    values = dict.fromkeys(LEAD_TEXT_FIELDS, "")
+    for name, value in params.items():
+        if name in _LEAD_TEXT_NAMES:
+            values[name] = _clean(name, value, non_latin=non_latin)
+    return LeadFields._make(values.values())
 
 
 # The parameters the options are read from (None: absent), in _options' order.

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from campaigns.models import CampaignDnc
 from campaigns.selectors import campaign_dnc_list_id, campaign_get
+from leadhub.db import fastsql
 from leads.lookups import in_batch
 from leads.models import DncNumber
 from leads.services.request import DncMode
@@ -69,8 +70,9 @@ def _mode(match_areacode: bool) -> DncMode:
 
 
 def dnc_number_blocked(phone_number: str, *, match_areacode: bool) -> bool:
-    """Whether the system DNC list blocks this number (the batch of one)."""
-    return bool(dnc_blocked_phones(system_dnc_entries(), _mode(match_areacode), (phone_number,)))
+    """Whether the system DNC list blocks this number: the batch of one, by the same
+    patterns, through the API's hot-path lookup (``fastsql.dnc_number_listed``)."""
+    return fastsql.dnc_number_listed(dnc_patterns(phone_number, match_areacode=match_areacode))
 
 
 def campaign_dnc_blocked(campaign_id: str, phone_number: str, *, match_areacode: bool) -> bool:

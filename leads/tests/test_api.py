@@ -115,6 +115,26 @@ def test_password_check_is_cached_and_a_new_password_invalidates_it(client, call
     assert add_lead(client, phone_number="7275559993").content.startswith(b"ERROR: Login")
 
 
+def test_a_remembered_password_is_hashed_again_once_the_cache_entry_expires(
+    client, caller, settings, monkeypatch
+):
+    """D6: the process's own memo of a verified password ends with the cache entry's
+    LMAPI_AUTH_CACHE_SECONDS, never later."""
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    from leads.api import auth
+
+    assert add_lead(client, phone_number="7275559981").content.startswith(b"SUCCESS")
+    later = auth.time.time() + settings.LMAPI_AUTH_CACHE_SECONDS + 1
+    monkeypatch.setattr(auth, "time", SimpleNamespace(time=lambda: later))
+    cache.clear()  # what the cache does with the entry by then
+    with mock.patch("leads.api.auth.check_password", return_value=True) as check:
+        assert add_lead(client, phone_number="7275559982").content.startswith(b"SUCCESS")
+    check.assert_called_once()
+
+
 def test_log_keeps_the_query_as_sent_without_any_spelling_of_the_password(client, caller):
     """D6: an encoded or repeated password parameter is dropped from the logged URL too."""
     query = f"user=6666&pa%73s=x&pass={DEFAULT_PASSWORD}&function=add_lead&source=test"

@@ -22,6 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
+from leadhub.db import fastsql
+
 from . import net
 from .models import Attempt, Delivery, Subscription
 from .outbox import expander_get
@@ -29,6 +31,15 @@ from .signing import signed_headers
 
 Status = Delivery.Status
 RETRIED_STATUSES = {408, 429}
+_OUTCOME_FIELDS = (
+    "status",
+    "tries",
+    "lease_until",
+    "next_try_at",
+    "finished_at",
+    "last_status_code",
+    "last_answer",
+)
 
 
 def deliveries_claim(*, now: datetime, limit: int) -> list[Delivery]:
@@ -70,7 +81,7 @@ def batches_expand(*, now: datetime, limit: int = 1) -> int:
                 status=Status.EXPANDED, tries=1, finished_at=now
             ):
                 deliveries = expander_get(batch.event_type)(json.loads(batch.body), now)
-                Delivery.objects.bulk_create(deliveries, batch_size=1000)
+                fastsql.objects_insert(deliveries)
         expanded += 1
     return expanded
 
@@ -173,10 +184,17 @@ def attempts_record(rows: list[Delivery], answers: list[net.Answer], *, started:
                 gone.add(row.subscription_id)
         if row.status != Status.PENDING:
             row.finished_at = now
-    fields = ["tries", "lease_until", "last_status_code", "last_answer", "status"]
+    # One UPDATE per distinct outcome (a round of 200 successes is one statement): Django's
+    # bulk_update builds a CASE per field and row, and cost more than the HTTP tries.
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        outcome = tuple(getattr(row, field) for field in _OUTCOME_FIELDS)
+        groups.setdefault(outcome, []).append(row.id)
     with transaction.atomic():
         Attempt.objects.bulk_create(attempts)
-        Delivery.objects.bulk_update(rows, [*fields, "next_try_at", "finished_at"])
+        for outcome, ids in groups.items():
+            values = dict(zip(_OUTCOME_FIELDS, outcome, strict=True))
+            Delivery.objects.filter(id__in=ids).update(**values)
         for subscription_id in gone:
             subscription_disable(subscription_id, reason="the receiver answered 410 Gone")
 

@@ -374,6 +374,16 @@ def instances_as_rows(objects: Sequence[Model]) -> tuple[list[str], list[list]]:
     return [f.column for f in plan.fields], [plan.instance_values(obj, db) for obj in objects]
 
 
+def objects_insert(objects: Sequence[Model]) -> None:
+    """INSERT unsaved objects of one model (their keys left unset) with one prepared
+    statement over all rows: for the outbox's many long-bodied rows, where bulk_create's
+    PostgreSQL arrays cost more in quoting than the insert itself."""
+    if objects:
+        columns, rows = instances_as_rows(objects)
+        with connection.cursor() as cur:
+            rows_insert(cur, type(objects[0]), columns, rows)
+
+
 def import_job_lock(cursor, model: type[Model], job_id: int) -> tuple:
     """Lock an import job's row for the transaction (SQLite: its write lock does) and return
     (status, task_id, cancel_requested)."""

@@ -29,7 +29,7 @@ def send_all() -> None:
 def add_url_delivery(url: str, *, lead_id: int = 1) -> Delivery:
     delivery = new_lead_url_delivery(url, lead_id=lead_id, list_id=101, now=timezone.now())
     outbox_add([delivery])
-    return delivery
+    return Delivery.objects.get(event_id=delivery.event_id)  # the outbox sets no ids
 
 
 def test_an_api_lead_fires_its_url_after_commit_and_every_try_is_logged(client, receiver):

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Min
 from django.utils import timezone
 
 from leadhub.db import fastsql
@@ -43,19 +43,34 @@ _OUTCOME_FIELDS = (
 
 
 def deliveries_claim(*, now: datetime, limit: int) -> list[Delivery]:
-    """Lease up to ``limit`` due deliveries to this worker (oldest first, in key order)."""
-    earlier = Delivery.objects.filter(
-        status=Status.PENDING, ordering_key=OuterRef("ordering_key"), id__lt=OuterRef("id")
-    )
-    due = (
+    """Lease up to ``limit`` due deliveries to this worker: the longest due first, and of
+    each ordering key only its first pending delivery. Three short statements whatever the
+    backlog: the due candidates (an index walk stopped at 2 x limit), the first pending id of
+    their keys, and the lock and lease of those that qualify."""
+    candidates = list(
         Delivery.objects.filter(status=Status.PENDING, next_try_at__lte=now)
         .exclude(kind=Delivery.Kind.BATCH)
         .exclude(lease_until__gt=now)
-        .exclude(Exists(earlier))
-        .order_by("id")
+        .order_by("next_try_at", "id")
+        .values_list("id", "ordering_key")[: 2 * limit]
     )
+    keys = {key for _, key in candidates if key is not None}
+    first = {}
+    if keys:
+        first = dict(
+            Delivery.objects.filter(status=Status.PENDING, ordering_key__in=keys)
+            .values("ordering_key")
+            .annotate(first=Min("id"))
+            .values_list("ordering_key", "first")
+        )
+    ids = [i for i, key in candidates if key is None or first.get(key) == i][:limit]
+    if not ids:
+        return []
     with transaction.atomic():
-        rows = list(_locked(due).select_related("subscription")[:limit])
+        mine = Delivery.objects.filter(id__in=ids, status=Status.PENDING).exclude(
+            lease_until__gt=now
+        )
+        rows = list(_locked(mine).select_related("subscription").order_by("id"))
         if rows:
             lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
             Delivery.objects.filter(id__in=[r.id for r in rows]).update(lease_until=lease)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from .models import Delivery, Subscription
+from .models import Attempt, Delivery, Subscription
 from .outbox import event_body, event_id_new, outbox_add, worker_wake_on_commit
 
 TEST_EVENT = "webhook.test"
@@ -47,6 +47,15 @@ def subscription_test_event(subscription: Subscription, *, now: datetime | None 
     with transaction.atomic():
         outbox_add([delivery])
     return delivery
+
+
+def deliveries_prune(*, before: datetime) -> int:
+    """Delete the deliveries that ended before ``before``, with their tries; the number of
+    deliveries deleted. Pending ones are never deleted."""
+    ended = Delivery.objects.filter(finished_at__lt=before).exclude(status=Delivery.Status.PENDING)
+    Attempt.objects.filter(delivery__in=ended).delete()
+    count, _ = ended.delete()
+    return count
 
 
 def delivery_counts(*, now: datetime, hours: int = 24) -> dict[str, int]:

@@ -25,6 +25,7 @@ from django.conf import settings
 
 ANSWER_BYTES = 1000
 MAX_REDIRECTS = 3
+_REDIRECTS = {301, 302, 303, 307, 308}
 USER_AGENT = "LeadHub-Webhooks/1.0"
 
 
@@ -141,9 +142,6 @@ def request(
         answer.error = f"{type(error).__name__}: {error}"[:300]
     answer.duration_ms = int((time.monotonic() - started) * 1000)
     return answer
-
-
-_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def _send(method, url, host_header, host, headers, body) -> tuple[int, str, str | None]:

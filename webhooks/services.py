@@ -31,7 +31,8 @@ def deliveries_send_again(deliveries: Iterable[Delivery]) -> int:
 
 
 def subscription_test_event(subscription: Subscription, *, now: datetime | None = None):
-    """Queue a signed ``webhook.test`` event to one subscription (active or not)."""
+    """Queue a signed ``webhook.test`` event to one subscription (sent while it is active;
+    cancelled, as its other deliveries, while it is not)."""
     now = now or timezone.now()
     data = {"subscription": subscription.name, "message": "LeadHub test event"}
     delivery = Delivery(

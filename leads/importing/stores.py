@@ -111,8 +111,8 @@ class _Store:
     def _write(self, cursor, results, added, rows_done, insert) -> None:
         still = [r for r in added if r.outcome is Outcome.ADDED]
         insert(cursor, still)
-        # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
-        # this batch's transaction (nothing when no hook listens to uploads).
+        # Webhooks (issue 12): one outbox row for the added leads' hooks, in this batch's
+        # transaction (the worker makes their deliveries; nothing when no hook listens).
         self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
         if self.hopper and still:
             self._insert_objects(cursor, HopperEntry, self._hopper_entries(still))

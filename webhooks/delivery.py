@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Min
 from django.utils import timezone
+
+from leadhub.db import fastsql
 
 from . import net
 from .models import Attempt, Delivery, Subscription
@@ -29,22 +31,46 @@ from .signing import signed_headers
 
 Status = Delivery.Status
 RETRIED_STATUSES = {408, 429}
+_OUTCOME_FIELDS = (
+    "status",
+    "tries",
+    "lease_until",
+    "next_try_at",
+    "finished_at",
+    "last_status_code",
+    "last_answer",
+)
 
 
 def deliveries_claim(*, now: datetime, limit: int) -> list[Delivery]:
-    """Lease up to ``limit`` due deliveries to this worker (oldest first, in key order)."""
-    earlier = Delivery.objects.filter(
-        status=Status.PENDING, ordering_key=OuterRef("ordering_key"), id__lt=OuterRef("id")
-    )
-    due = (
+    """Lease up to ``limit`` due deliveries to this worker: the longest due first, and of
+    each ordering key only its first pending delivery. Three short statements whatever the
+    backlog: the due candidates (an index walk stopped at 2 x limit), the first pending id of
+    their keys, and the lock and lease of those that qualify."""
+    candidates = list(
         Delivery.objects.filter(status=Status.PENDING, next_try_at__lte=now)
         .exclude(kind=Delivery.Kind.BATCH)
         .exclude(lease_until__gt=now)
-        .exclude(Exists(earlier))
-        .order_by("id")
+        .order_by("next_try_at", "id")
+        .values_list("id", "ordering_key")[: 2 * limit]
     )
+    keys = {key for _, key in candidates if key is not None}
+    first = {}
+    if keys:
+        first = dict(
+            Delivery.objects.filter(status=Status.PENDING, ordering_key__in=keys)
+            .values("ordering_key")
+            .annotate(first=Min("id"))
+            .values_list("ordering_key", "first")
+        )
+    ids = [i for i, key in candidates if key is None or first.get(key) == i][:limit]
+    if not ids:
+        return []
     with transaction.atomic():
-        rows = list(_locked(due).select_related("subscription")[:limit])
+        mine = Delivery.objects.filter(id__in=ids, status=Status.PENDING).exclude(
+            lease_until__gt=now
+        )
+        rows = list(_locked(mine).select_related("subscription").order_by("id"))
         if rows:
             lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
             Delivery.objects.filter(id__in=[r.id for r in rows]).update(lease_until=lease)
@@ -70,7 +96,7 @@ def batches_expand(*, now: datetime, limit: int = 1) -> int:
                 status=Status.EXPANDED, tries=1, finished_at=now
             ):
                 deliveries = expander_get(batch.event_type)(json.loads(batch.body), now)
-                Delivery.objects.bulk_create(deliveries, batch_size=1000)
+                fastsql.objects_insert(deliveries)
         expanded += 1
     return expanded
 
@@ -173,10 +199,17 @@ def attempts_record(rows: list[Delivery], answers: list[net.Answer], *, started:
                 gone.add(row.subscription_id)
         if row.status != Status.PENDING:
             row.finished_at = now
-    fields = ["tries", "lease_until", "last_status_code", "last_answer", "status"]
+    # One UPDATE per distinct outcome (a round of 200 successes is one statement): Django's
+    # bulk_update builds a CASE per field and row, and cost more than the HTTP tries.
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        outcome = tuple(getattr(row, field) for field in _OUTCOME_FIELDS)
+        groups.setdefault(outcome, []).append(row.id)
     with transaction.atomic():
         Attempt.objects.bulk_create(attempts)
-        Delivery.objects.bulk_update(rows, [*fields, "next_try_at", "finished_at"])
+        for outcome, ids in groups.items():
+            values = dict(zip(_OUTCOME_FIELDS, outcome, strict=True))
+            Delivery.objects.filter(id__in=ids).update(**values)
         for subscription_id in gone:
             subscription_disable(subscription_id, reason="the receiver answered 410 Gone")
 

@@ -88,7 +88,7 @@ class Delivery(models.Model):
     lead_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     list_id = models.BigIntegerField(null=True, blank=True)
     # "<lead id>:<target>"; deliveries of one key are sent one at a time, in id order.
-    ordering_key = models.CharField(max_length=40, null=True, blank=True, db_index=True)
+    ordering_key = models.CharField(max_length=40, null=True, blank=True)
     url = models.TextField()
     # The JSON body of an event; empty for a new-lead URL (a GET).
     body = models.TextField(blank=True)
@@ -105,7 +105,12 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "next_try_at"], name="delivery_due")]
+        indexes = [
+            # The claim walks the due rows in this order and stops at its limit.
+            models.Index(fields=["status", "next_try_at", "id"], name="delivery_due"),
+            # The first pending delivery of each ordering key.
+            models.Index(fields=["ordering_key", "id"], name="delivery_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.event_id}"

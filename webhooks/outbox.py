@@ -15,6 +15,8 @@ from datetime import datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from leadhub.db import fastsql
+
 from .models import Delivery
 from .selectors import subscriptions_covering
 
@@ -123,7 +125,7 @@ def outbox_add(deliveries: Iterable[Delivery]) -> None:
     rows = list(deliveries)
     if not rows:
         return
-    Delivery.objects.bulk_create(rows, batch_size=500)
+    fastsql.objects_insert(rows)
     worker_wake_on_commit()
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from .models import Delivery, Subscription
+from .models import Attempt, Delivery, Subscription
 from .outbox import event_body, event_id_new, outbox_add, worker_wake_on_commit
 
 TEST_EVENT = "webhook.test"
@@ -31,7 +31,8 @@ def deliveries_send_again(deliveries: Iterable[Delivery]) -> int:
 
 
 def subscription_test_event(subscription: Subscription, *, now: datetime | None = None):
-    """Queue a signed ``webhook.test`` event to one subscription (active or not)."""
+    """Queue a signed ``webhook.test`` event to one subscription (sent while it is active;
+    cancelled, as its other deliveries, while it is not)."""
     now = now or timezone.now()
     data = {"subscription": subscription.name, "message": "LeadHub test event"}
     delivery = Delivery(
@@ -47,6 +48,15 @@ def subscription_test_event(subscription: Subscription, *, now: datetime | None 
     with transaction.atomic():
         outbox_add([delivery])
     return delivery
+
+
+def deliveries_prune(*, before: datetime) -> int:
+    """Delete the deliveries that ended before ``before``, with their tries; the number of
+    deliveries deleted. Pending ones are never deleted."""
+    ended = Delivery.objects.filter(finished_at__lt=before).exclude(status=Delivery.Status.PENDING)
+    Attempt.objects.filter(delivery__in=ended).delete()
+    count, _ = ended.delete()
+    return count
 
 
 def delivery_counts(*, now: datetime, hours: int = 24) -> dict[str, int]:

@@ -11,6 +11,8 @@ from functools import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
+from .inserts import instances_as_rows
+
 _RETURNING_CHUNK_ROWS = 1000
 _COPY_CHUNK_ROWS = 1000
 
@@ -116,3 +118,13 @@ def index_scans_prefer(cursor) -> None:
     table whose statistics an import has made stale (see checks.prefer_index_lookups)."""
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def objects_insert(objects: Sequence[Model]) -> None:
+    """INSERT unsaved objects of one model (their keys left unset) with one prepared
+    statement over all rows: for the outbox's many long-bodied rows, where bulk_create's
+    PostgreSQL arrays cost more in quoting than the insert itself."""
+    if objects:
+        columns, rows = instances_as_rows(objects)
+        with connection.cursor() as cur:
+            rows_insert(cur, type(objects[0]), columns, rows)

@@ -24,5 +24,8 @@ def batch_deliveries(added: list[RowResult], *, actor: LeadActor) -> list[Delive
     if connection.in_atomic_block:
         worker_wake_on_commit()
     else:
+        # PostgreSQL's store thread: its batch commits on the store's own connection. The
+        # wake needs Django's, which this thread opens for it alone: close it again.
         worker_wake_soon()
+        connection.close()
     return [batch_delivery(LEADS_CREATED_BATCH, data, now=timezone.now())]

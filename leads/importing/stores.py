@@ -121,8 +121,8 @@ class _Store:
             kept = {r.lead_id for r in still}
             entries = [entry for entry in hopper if entry.lead_id in kept]
         self._insert_objects(cursor, HopperEntry, entries)
-        # Webhooks (issue 12): the added leads' new-lead URL / lead.created outbox rows, in
-        # this batch's transaction (nothing when no hook listens to uploads).
+        # Webhooks (issue 12): one outbox row for the added leads' hooks, in this batch's
+        # transaction (the worker makes their deliveries; nothing when no hook listens).
         self._insert_objects(cursor, Delivery, batch_deliveries(still, actor=self.actor))
         if self.review and (reviews := self._reviews(cursor, results)):
             self._insert_objects(cursor, DuplicateReview, reviews)

@@ -1,6 +1,7 @@
 """The admin of webhooks: subscriptions (form, "send a test event"), the delivery log per
 lead and per subscription ("send again"), and the dashboard's counts."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from leads.tests.factories import LeadFactory
 from webhooks.delivery import deliveries_send
-from webhooks.models import Delivery, Subscription, new_secret
+from webhooks.models import Attempt, Delivery, Subscription, new_secret
 from webhooks.outbox import new_lead_url_delivery, outbox_add
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,25 @@ def test_the_dashboard_counts_deliveries(admin_client):
     counts = response.context["webhooks"]
     assert (counts["pending"], counts["delivered"], counts["failed"]) == (2, 1, 1)
     assert b"webhooks/delivery/?status__exact=pending" in response.content
+
+
+def test_prune_deletes_old_finished_deliveries_and_keeps_pending_ones():
+    from django.core.management import call_command
+
+    now = timezone.now()
+    for status, finished_days_ago in [
+        (Status.DELIVERED, 40),
+        (Status.FAILED, 40),
+        (Status.DELIVERED, 5),
+        (Status.PENDING, None),
+    ]:
+        delivery = new_lead_url_delivery("http://x.example/", lead_id=1, list_id=1, now=now)
+        delivery.status = status
+        if finished_days_ago is not None:
+            delivery.finished_at = now - timedelta(days=finished_days_ago)
+        delivery.save()
+        delivery.attempts.create(started_at=now, status_code=200)
+    call_command("prune_webhook_deliveries", "--days", "30", stdout=io.StringIO())
+    left = sorted(Delivery.objects.values_list("status", flat=True))
+    assert left == [Status.DELIVERED, Status.PENDING]
+    assert Attempt.objects.count() == 2

@@ -29,7 +29,7 @@ def send_all() -> None:
 def add_url_delivery(url: str, *, lead_id: int = 1) -> Delivery:
     delivery = new_lead_url_delivery(url, lead_id=lead_id, list_id=101, now=timezone.now())
     outbox_add([delivery])
-    return delivery
+    return Delivery.objects.get(event_id=delivery.event_id)  # the outbox sets no ids
 
 
 def test_an_api_lead_fires_its_url_after_commit_and_every_try_is_logged(client, receiver):
@@ -168,3 +168,18 @@ def test_a_run_sends_what_is_due_and_queues_a_run_for_the_next_retry(receiver, s
     assert deliveries_send_task.call() == 0
     (run,) = DBTaskResult.objects.filter(queue_name="webhooks")
     assert run.run_after == delivery.next_try_at
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_network_error_and_retried(receiver, settings):
+    """D19: 10 s in production; 1 s here. The try is cut at the timeout and logged."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_RETRY_DELAYS = [60]
+    receiver.replies.append(Reply(200, b"late", hold=True))
+    delivery = add_url_delivery(receiver.url("/slow"))
+    deliveries_send()
+    receiver.release()
+    delivery.refresh_from_db()
+    attempt = delivery.attempts.get()
+    assert (delivery.status, delivery.tries) == (Status.PENDING, 1)
+    assert "Timeout" in attempt.error and attempt.status_code is None
+    assert 900 <= attempt.duration_ms < 5000

@@ -160,3 +160,21 @@ def test_an_import_fires_the_new_lead_url_when_the_setting_names_uploads(
     send_all()
     paths = sorted(r.path for r in receiver.wait_for(2))
     assert paths == ["/new?ph=7275550001", "/new?ph=7275550002"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_outside_a_transaction_wakes_the_worker_and_delivers(
+    tmp_path, settings, caller, receiver
+):
+    """The import as the worker runs it (PostgreSQL: batches stored by the COPY thread on its
+    own connection): the batches' rows wake the worker, and all are delivered."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    subscribe(receiver, events="lead.created")
+    job = make_job(tmp_path, [row(f"727555{n:04d}") for n in range(12)], list_id=101)
+    engine.import_run(jobs.import_job_start_import(job=job, background=False), batch_rows=5)
+    assert Delivery.objects.filter(kind="batch").count() == 3
+    assert DBTaskResult.objects.filter(queue_name="webhooks").exists()
+    send_all()
+    assert len(receiver.wait_for(12)) == 12

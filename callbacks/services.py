@@ -132,43 +132,6 @@ def callback_request_check(request: CallbackRequest, *, now: datetime) -> Callba
     )
 
 
-# The refusals in the words ``leads.services.parts`` still maps (until it passes the typed
-# request to ``callback_request_check`` and reads ``CallbackRefused.refusal``: then delete
-# ``callback_plan`` and these).
-_REFUSAL_REASONS = {
-    CallbackRefusal.CAMPAIGN_NOT_VALID: "CAMPAIGN NOT VALID",
-    CallbackRefusal.USER_NOT_VALID: "USER NOT VALID",
-    CallbackRefusal.INVALID_DATETIME: "INVALID CALLBACK DATETIME",
-}
-
-
-def callback_plan(
-    *,
-    campaign_id: str,
-    callback_type: str,
-    callback_user: str,
-    callback_datetime: str,
-    callback_status: str,
-    callback_comments: str,
-    now: datetime,
-) -> CallbackPlan:
-    """``callback_request_check`` for the keyword form ``leads.services.parts`` calls (the
-    refusal's ``reason`` in its words). Transitional: see ``_REFUSAL_REASONS``."""
-    request = CallbackRequest(
-        campaign_id=campaign_id,
-        when=callback_datetime,
-        user_only=callback_type == "USERONLY",
-        user=callback_user,
-        status=callback_status,
-        comments=callback_comments,
-    )
-    try:
-        return callback_request_check(request, now=now)
-    except CallbackRefused as refused:
-        refused.reason = _REFUSAL_REASONS[refused.refusal]  # type: ignore[attr-defined]
-        raise
-
-
 def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: datetime) -> Callback:
     """Store a checked callback for a lead. The lead's status (CBHOLD) is the caller's job."""
     callback = Callback(

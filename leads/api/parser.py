@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from ..outcomes import DAY_WINDOWS, DuplicateCheck
-from ..rules import LEAD_TEXT_FIELDS, clamp_hopper_priority, clamp_int, parse_date_of_birth
+from ..rules import (
+    LEAD_TEXT_FIELDS,
+    clamp_hopper_priority,
+    clamp_int,
+    parse_date_of_birth,
+    rank_parse,
+)
 from ..rules import clean_value as _clean
 from ..services.request import (
     AddOptions,
@@ -66,7 +72,7 @@ def lead_request_parse(params: Mapping[str, str], *, non_latin: bool) -> LeadReq
         list_id=text("list_id"),
         options=options,
         date_of_birth=parse_date_of_birth(text("date_of_birth")),
-        rank=clamp_int(text("rank"), default=0),
+        rank=rank_parse(text("rank")),
         entry_list_id=clamp_int(text("entry_list_id"), default=0),
         alt_phones=alt_phones_parse(text("multi_alt_phones")),
         # Custom values are read by label from the unfiltered parameters, never from the

@@ -44,8 +44,9 @@ from leads.services.hooks import import_finished, import_hooks_wanted
 from leads.wording import import_row_reason
 
 from .encodings import EncodingRepairs
+from .errors import UnreadableFile
 from .options import ImportOptions
-from .reading import SheetInfo, UnreadableFile, inspect_file, iter_rows
+from .reading import SheetInfo, inspect_file, iter_rows
 from .results import crash_test_stop, media_name, result_path, result_xlsx_write
 from .rows import RowCleaner, job_batch
 from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction

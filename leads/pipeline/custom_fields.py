@@ -9,10 +9,8 @@ many rows, each list's plan looked up once per run).
 
 from collections.abc import Mapping
 
-from leads.models import CustomFieldDefinition
 from leads.outcomes import CustomFieldsOutcome, CustomFieldsResult
-from leads.rules import STANDARD_LEAD_COLUMNS
-from leads.selectors import custom_fields_of_list, list_get, system_settings_get
+from leads.selectors import custom_fields_storing, list_get, system_settings_get
 
 from .storage import custom_value_clean
 
@@ -30,9 +28,7 @@ def custom_field_plan(list_id: int) -> Plan | CustomFieldsResult:
         return CustomFieldsResult.NO_STORAGE
     plan = tuple(
         (definition.field_label, definition.field_default or "")
-        for definition in custom_fields_of_list(list_id)
-        if definition.field_type not in CustomFieldDefinition.NON_STORING_TYPES
-        and definition.field_label not in STANDARD_LEAD_COLUMNS
+        for definition in custom_fields_storing(list_id)
     )
     return plan or CustomFieldsResult.NO_FIELDS
 

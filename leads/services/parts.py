@@ -3,7 +3,12 @@ rules of the pipeline: ``leads.pipeline.custom_fields``, ``leads.pipeline.hopper
 
 from datetime import datetime
 
-from callbacks.services import CallbackPlan, CallbackRefused, callback_plan
+from callbacks.services import (
+    CallbackPlan,
+    CallbackRefusal,
+    CallbackRefused,
+    callback_request_check,
+)
 
 from ..models import AltPhone, Lead
 from ..outcomes import AltPhonesOutcome, CallbackOutcome, CallbackResult
@@ -11,9 +16,9 @@ from .request import AltPhoneEntry, CallbackRequest
 
 # callbacks.services names its refusals; the pipeline's outcome is typed.
 _CALLBACK_REFUSALS = {
-    "CAMPAIGN NOT VALID": CallbackResult.CAMPAIGN_NOT_VALID,
-    "USER NOT VALID": CallbackResult.USER_NOT_VALID,
-    "INVALID CALLBACK DATETIME": CallbackResult.INVALID_DATETIME,
+    CallbackRefusal.CAMPAIGN_NOT_VALID: CallbackResult.CAMPAIGN_NOT_VALID,
+    CallbackRefusal.USER_NOT_VALID: CallbackResult.USER_NOT_VALID,
+    CallbackRefusal.INVALID_DATETIME: CallbackResult.INVALID_DATETIME,
 }
 
 
@@ -22,18 +27,10 @@ def callback_check(
 ) -> tuple[CallbackPlan | None, CallbackOutcome | None]:
     """(the checked plan, None) or (None, the refusal's outcome)."""
     try:
-        plan = callback_plan(
-            campaign_id=callback.campaign_id,
-            callback_type="USERONLY" if callback.user_only else "",
-            callback_user=callback.user,
-            callback_datetime=callback.when,
-            callback_status=callback.status,
-            callback_comments=callback.comments,
-            now=now,
-        )
+        plan = callback_request_check(callback, now=now)
     except CallbackRefused as refused:
         return None, CallbackOutcome(
-            result=_CALLBACK_REFUSALS[refused.reason],
+            result=_CALLBACK_REFUSALS[refused.refusal],
             campaign_id=callback.campaign_id,
             callback_user=callback.user,
             recipient="USERONLY",

@@ -10,6 +10,7 @@ DOOR_SERIES = (
     ("api", "API", "#0072b2"),
     ("upload", "Upload", "#e69f00"),
     ("manual", "Manual entry", "#009e73"),
+    ("rest", "JSON API", "#cc79a7"),
 )
 
 

@@ -32,10 +32,11 @@ class DayLoads:
     api: int = 0
     upload: int = 0
     manual: int = 0
+    rest: int = 0
 
     @property
     def total(self) -> int:
-        return self.api + self.upload + self.manual
+        return self.api + self.upload + self.manual + self.rest
 
 
 def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
@@ -71,6 +72,7 @@ def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
                 api=by_door.get(Lead.Door.API, 0),
                 upload=by_door.get(Lead.Door.UPLOAD, 0),
                 manual=by_door.get(Lead.Door.MANUAL, 0),
+                rest=by_door.get(Lead.Door.REST, 0),
             )
         )
     return result

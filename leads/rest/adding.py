@@ -7,24 +7,25 @@ to the next real lead (SQLite) or never use it (a PostgreSQL sequence, which a r
 not rewind).
 """
 
-from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 
 from ..models import Lead
 from ..outcomes import LeadAddOutcome
 from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
-from .outputs import LeadSerializer, OutcomeSerializer
+from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
-from .serializers import LeadAddSerializer, lead_request_build
+from .serializers import lead_add_validated, lead_request_build
+from .stored import stored_lead
 
 
-class _DryRunDone(Exception):
-    """Rolls a dry run's transaction back."""
+class _RollBack(Exception):
+    """Leaves a transaction that must keep nothing (a dry run, a refused atomic batch)."""
 
 
 @dataclass
@@ -39,19 +40,16 @@ def lead_actor(profile, allowed_list_ids: frozenset[str] | None) -> LeadActor:
     )
 
 
-def _outcome_body(outcome: LeadAddOutcome, *, dry_run: bool) -> dict:
-    body = OutcomeSerializer(outcome).data
-    if dry_run:
-        body["lead_id"] = None
-        if body["hopper"] is not None:
-            body["hopper"]["hopper_id"] = None
-    return body
+def _hide_ids(lead: dict, outcome: dict) -> None:
+    lead["lead_id"] = outcome["lead_id"] = None
+    if outcome["hopper"] is not None:
+        outcome["hopper"]["hopper_id"] = None
 
 
-def _lead_body(lead_id: int, *, dry_run: bool) -> dict:
-    body = LeadSerializer(Lead.objects.get(pk=lead_id)).data
+def _added_body(outcome: LeadAddOutcome, lead, *, dry_run: bool) -> dict:
+    body = {"dry_run": dry_run, "lead": lead_json(lead), "outcome": outcome_json(outcome)}
     if dry_run:
-        body["lead_id"] = None
+        _hide_ids(body["lead"], body["outcome"])
     return body
 
 
@@ -59,13 +57,10 @@ def _answer(outcome: LeadAddOutcome, *, dry_run: bool) -> Answer:
     if outcome.rejected is not None:
         body = rejection_problem(outcome.rejected, dry_run=dry_run)
         return Answer(body["status"], body)
+    lead = stored_lead(outcome.lead_id)
     return Answer(
         status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
-        {
-            "dry_run": dry_run,
-            "lead": _lead_body(outcome.lead_id, dry_run=dry_run),
-            "outcome": _outcome_body(outcome, dry_run=dry_run),
-        },
+        _added_body(outcome, lead, dry_run=dry_run),
     )
 
 
@@ -74,28 +69,33 @@ def lead_add_answer(
 ) -> Answer:
     """Add one lead (or, in a dry run, check it) and answer with the stored lead and the
     outcome, or a problem document for a refusal."""
-    if not dry_run:
-        with transaction.atomic():
-            return _answer(lead_add(request=request, actor=actor, now=now), dry_run=False)
     answer = None
     try:
         with transaction.atomic():
-            answer = _answer(lead_add(request=request, actor=actor, now=now), dry_run=True)
-            raise _DryRunDone
-    except _DryRunDone:
+            answer = _answer(lead_add(request=request, actor=actor, now=now), dry_run=dry_run)
+            if dry_run:
+                raise _RollBack
+    except _RollBack:
         pass
     return answer
 
 
 # --- batches -------------------------------------------------------------------------------
 
+# What became of a batch item: added (or would be, in a dry run); refused by the pipeline;
+# refused as a duplicate of an earlier item; not matching the schema; checked and added, then
+# rolled back with an atomic batch that had a refusal.
+ITEM_STATUSES = ("added", "refused", "duplicate_in_batch", "invalid", "rolled_back")
+
 
 @dataclass
 class _Item:
     index: int
-    answer: Answer | None = None
+    request: LeadRequest | None = None
     errors: dict | None = None
-    lead_id: int | None = None
+    outcome: LeadAddOutcome | None = None
+    problem: dict | None = None
+    body: dict = field(default_factory=dict)
 
 
 def lead_batch_answer(
@@ -105,99 +105,93 @@ def lead_batch_answer(
 
     Each lead runs through the pipeline in the order sent; a lead added earlier in the batch
     counts for the duplicate checks of later ones, which are reported as duplicates of that
-    item (``earlier_item``), as the importer reports in-file duplicates. Without ``atomic``
-    each lead commits by itself; with it, one refused or invalid lead rolls back the batch.
-    A dry run checks the batch in one transaction that is rolled back.
+    item (``earlier_item``), as the importer reports in-file duplicates. The batch is one
+    transaction: without ``atomic`` a refused lead leaves the others be (a refusal writes
+    nothing); with it, one refused or invalid lead rolls the batch back. A
+    dry run checks the batch the same way and rolls it all back.
     """
-    non_latin = system_settings_get().use_non_latin
-    items = [_Item(index) for index in range(len(data["leads"]))]
-    requests: list[LeadRequest | None] = []
-    for item, raw in zip(items, data["leads"], strict=True):
-        serializer = LeadAddSerializer(data=raw)
-        if serializer.is_valid():
-            requests.append(
-                lead_request_build(
-                    serializer.validated_data, non_latin=non_latin, options=data.get("options")
-                )
-            )
-        else:
-            item.errors = serializer.errors
-            requests.append(None)
-    one_transaction = dry_run or atomic
+    items = _read_items(data)
     committed = False
     try:
-        with transaction.atomic() if one_transaction else nullcontext():
-            _run_batch(items, requests, actor=actor, dry_run=dry_run, now=now)
-            refused = any(item.answer is None or item.answer.status >= 400 for item in items)
+        with transaction.atomic():
+            _run_batch(items, actor=actor, dry_run=dry_run, now=now)
+            refused = any(item.outcome is None or not item.outcome.added for item in items)
             if dry_run or (atomic and refused):
-                raise _DryRunDone
+                raise _RollBack
             committed = True
-    except _DryRunDone:
+    except _RollBack:
         pass
     rolled_back = atomic and not committed and not dry_run
-    statuses = [_item_status(item, rolled_back=rolled_back) for item in items]
     counts = dict.fromkeys(ITEM_STATUSES, 0)
-    for item_status in statuses:
+    bodies = []
+    for item in items:
+        item_status = _item_status(item, rolled_back=rolled_back)
         counts[item_status] += 1
+        if dry_run or rolled_back:
+            if "lead" in item.body:
+                _hide_ids(item.body["lead"], item.body["outcome"])
+            if item.problem and "earlier_item" in item.problem:
+                item.problem["duplicate"]["lead_id"] = None
+        bodies.append({"index": item.index, "status": item_status, **item.body})
     return {
         "dry_run": dry_run,
         "atomic": atomic,
         "committed": committed,
         "counts": counts,
-        "items": [
-            _item_body(item, item_status, hide_ids=dry_run or rolled_back)
-            for item, item_status in zip(items, statuses, strict=True)
-        ],
+        "items": bodies,
     }
 
 
-def _run_batch(items, requests, *, actor: LeadActor, dry_run: bool, now: datetime) -> None:
+def _read_items(data: dict) -> list[_Item]:
+    non_latin = system_settings_get().use_non_latin
+    items = []
+    for index, raw in enumerate(data["leads"]):
+        item = _Item(index)
+        try:
+            valid = lead_add_validated(raw)
+        except ValidationError as error:
+            item.errors = error.detail
+            item.body["problem"] = problem_document(
+                VALIDATION, "This lead does not match the schema.", errors=error.detail
+            )
+        else:
+            item.request = lead_request_build(
+                valid, non_latin=non_latin, options=data.get("options")
+            )
+        items.append(item)
+    return items
+
+
+def _run_batch(items: list[_Item], *, actor: LeadActor, dry_run: bool, now: datetime) -> None:
     added_by: dict[int, int] = {}
-    for item, request in zip(items, requests, strict=True):
-        if request is None:
+    for item in items:
+        if item.request is None:
             continue
-        with transaction.atomic():
-            outcome = lead_add(request=request, actor=actor, now=now)
-            item.answer = _answer(outcome, dry_run=dry_run)
-        hit = outcome.rejected.duplicate if outcome.rejected else None
-        if hit is not None and hit.lead_id in added_by:
-            item.answer.body["earlier_item"] = added_by[hit.lead_id]
-        if outcome.added:
+        # No savepoint per lead: a refusal writes nothing, and a failure is a bug that
+        # fails the whole batch (nothing is kept).
+        item.outcome = outcome = lead_add(request=item.request, actor=actor, now=now)
+        if outcome.rejected is not None:
+            item.problem = rejection_problem(outcome.rejected, dry_run=dry_run)
+            hit = outcome.rejected.duplicate
+            if hit is not None and hit.lead_id in added_by:
+                item.problem["earlier_item"] = added_by[hit.lead_id]
+            item.body["problem"] = item.problem
+        else:
             added_by[outcome.lead_id] = item.index
-            item.lead_id = outcome.lead_id
-
-
-# What became of a batch item: added (or would be, in a dry run); refused by the pipeline;
-# refused as a duplicate of an earlier item; not matching the schema; checked and added, then
-# rolled back with an atomic batch that had a refusal.
-ITEM_STATUSES = ("added", "refused", "duplicate_in_batch", "invalid", "rolled_back")
+    # The added leads as stored, read in one query before a dry run rolls them back.
+    added = [item for item in items if item.outcome is not None and item.outcome.added]
+    ids = [item.outcome.lead_id for item in added]
+    stored = {
+        row["lead_id"]: row for row in Lead.objects.filter(pk__in=ids).values(*STORED_COLUMNS)
+    }
+    for item in added:
+        item.body["lead"] = lead_json(stored[item.outcome.lead_id])
+        item.body["outcome"] = outcome_json(item.outcome)
 
 
 def _item_status(item: _Item, *, rolled_back: bool) -> str:
     if item.errors is not None:
         return "invalid"
-    if item.answer.status >= 400:
-        return "duplicate_in_batch" if "earlier_item" in item.answer.body else "refused"
+    if item.problem is not None:
+        return "duplicate_in_batch" if "earlier_item" in item.problem else "refused"
     return "rolled_back" if rolled_back else "added"
-
-
-def _item_body(item: _Item, item_status: str, *, hide_ids: bool) -> dict:
-    body: dict = {"index": item.index, "status": item_status}
-    if item.errors is not None:
-        body["problem"] = problem_document(
-            VALIDATION, "This lead does not match the schema.", errors=item.errors
-        )
-        return body
-    answer = item.answer
-    if answer.status >= 400:
-        if hide_ids and "earlier_item" in answer.body:
-            answer.body["duplicate"]["lead_id"] = None
-        body["problem"] = answer.body
-        return body
-    lead, outcome = answer.body["lead"], answer.body["outcome"]
-    if hide_ids:
-        lead["lead_id"] = outcome["lead_id"] = None
-        if outcome["hopper"] is not None:
-            outcome["hopper"]["hopper_id"] = None
-    body.update(lead=lead, outcome=outcome)
-    return body

@@ -9,12 +9,6 @@ from .auth import ApiFunctionPermission, ApiKeyAuthentication, ApiKeyRateThrottl
 from .problems import problem_exception_handler
 
 
-class ProblemJSONRenderer(JSONRenderer):
-    """Lets a client that asks for problem documents only still get them."""
-
-    media_type = "application/problem+json"
-
-
 def dry_run_requested(request) -> bool:
     """``?dry_run=true`` (or 1, yes): every check, nothing written."""
     return request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
@@ -28,7 +22,7 @@ class ApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [ApiFunctionPermission]
     throttle_classes = [ApiKeyRateThrottle]
-    renderer_classes = [JSONRenderer, ProblemJSONRenderer]
+    renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     api_function = ""
     writes = False

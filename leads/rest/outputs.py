@@ -20,6 +20,9 @@ class AltPhoneOutSerializer(serializers.ModelSerializer):
 class LeadSerializer(serializers.ModelSerializer):
     """A stored lead, every column as stored."""
 
+    lead_id = serializers.IntegerField(
+        allow_null=True, help_text="The lead's id (null when not kept: a dry run)."
+    )
     list_id = serializers.IntegerField(help_text="The lead's list.")
     custom_fields = serializers.JSONField(
         source="custom_values",
@@ -155,3 +158,20 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = ["campaign_id", "campaign_name", "active"]
+
+
+# Built once, as ``serializers.lead_add_validated`` explains.
+_LEAD = LeadSerializer()
+# The columns ``lead_json`` reads, for a query of them as a dict.
+STORED_COLUMNS = tuple(
+    field.source if field.source != "*" else name for name, field in _LEAD.fields.items()
+)
+_OUTCOME = OutcomeSerializer()
+
+
+def lead_json(lead: Lead) -> dict:
+    return _LEAD.to_representation(lead)
+
+
+def outcome_json(outcome) -> dict:
+    return _OUTCOME.to_representation(outcome)

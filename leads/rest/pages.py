@@ -8,7 +8,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .problems import PROBLEM_TYPES
+from .problems import PROBLEM_TYPES, problem_exception_handler
+from .schema import not_found
 
 
 class ProblemTypePageSerializer(serializers.Serializer):
@@ -23,10 +24,13 @@ class ProblemTypeView(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
 
+    def get_exception_handler(self):
+        return problem_exception_handler
+
     @extend_schema(
         operation_id="problem_type",
         summary="What a problem type means",
-        responses={200: ProblemTypePageSerializer},
+        responses={200: ProblemTypePageSerializer, **not_found("not-found")},
     )
     def get(self, request, slug: str) -> Response:
         problem = PROBLEM_TYPES.get(slug)
@@ -40,3 +44,20 @@ class ProblemTypeView(APIView):
                 "description": problem.description,
             }
         )
+
+
+@extend_schema(exclude=True)
+class NoSuchResourceView(APIView):
+    """Any other path under /api/v1/: a problem document, not Django's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self):
+        return problem_exception_handler
+
+    def handle(self, request, *args, **kwargs):
+        raise Http404
+
+    get = post = put = patch = delete = head = options = handle

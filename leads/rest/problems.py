@@ -180,6 +180,25 @@ IDEMPOTENCY_KEY_INVALID = _declare(
     status.HTTP_400_BAD_REQUEST,
     "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
 )
+IMPORT_NOT_CONFIGURED = _declare(
+    "import-not-configured",
+    "Import settings refused",
+    status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "The list, mapping or options of the import cannot be used (`detail` says why), or the "
+    "same file was already loaded into this list (send confirm_same_upload).",
+)
+UNREADABLE_FILE = _declare(
+    "unreadable-file",
+    "File cannot be read",
+    status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "The file is too large or not a CSV, TXT, XLSX, XLS or ODS lead file.",
+)
+RESULT_NOT_READY = _declare(
+    "result-not-ready",
+    "Result file not written yet",
+    status.HTTP_409_CONFLICT,
+    "The import has not finished writing this result file; poll the job and retry.",
+)
 SERVER_ERROR = _declare(
     "server-error",
     "Server error",

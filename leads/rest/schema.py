@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from . import problems
 from .outputs import LeadAddedSerializer, LeadSerializer, OutcomeSerializer, ProblemSerializer
-from .problems import ProblemType, problem_document
+from .problems import PROBLEM_CONTENT_TYPE, ProblemType, problem_document
 
 DRY_RUN = OpenApiParameter(
     "dry_run",
@@ -37,8 +37,9 @@ Answers 201 with the stored lead and the outcome, 200 in a dry run, or a problem
 
 BATCH_DESCRIPTION = """Adds up to 1,000 leads, each through the lead pipeline in the order
 sent, and answers each one's outcome. A lead added earlier in the batch counts for the
-duplicate checks of later ones (`duplicate_in_batch`, with `earlier_item`). `atomic: false`
-(the default): each lead is kept or refused by itself. `atomic: true`: one transaction, and
+duplicate checks of later ones (`duplicate_in_batch`, with `earlier_item`). The batch runs in
+one transaction. `atomic: false` (the default): a refused lead leaves the others be (a
+refusal writes nothing), and the added ones are kept together at the end. `atomic: true`:
 any refused or invalid lead rolls the whole batch back (`committed: false`)."""
 
 
@@ -48,6 +49,7 @@ def _example(problem: ProblemType, detail: str, **extensions) -> OpenApiExample:
         value=problem_document(problem, detail, **extensions),
         response_only=True,
         status_codes=[str(problem.status)],
+        media_type=PROBLEM_CONTENT_TYPE,
     )
 
 
@@ -121,14 +123,23 @@ def _common_problems() -> dict:
     }
 
 
+def as_problems(answers: dict[int, OpenApiResponse]) -> dict:
+    """Problem answers keyed for the schema: by status and the problem media type."""
+    return {(code, PROBLEM_CONTENT_TYPE): answer for code, answer in answers.items()}
+
+
+def not_found(description: str) -> dict:
+    return as_problems({404: problem_answer(description)})
+
+
 def read_problems(*, not_found: bool = False) -> dict:
     answers = _common_problems()
     if not_found:
         answers[404] = problem_answer("not-found")
-    return answers
+    return as_problems(answers)
 
 
-def write_problems() -> dict:
+def _write_problems() -> dict:
     answers = _common_problems()
     answers[409] = problem_answer("idempotency-key-in-flight")
     answers[415] = problem_answer("unsupported-media-type")
@@ -136,8 +147,12 @@ def write_problems() -> dict:
     return answers
 
 
+def write_problems() -> dict:
+    return as_problems(_write_problems())
+
+
 def add_responses() -> dict:
-    answers = write_problems()
+    answers = _write_problems()
     answers[403] = problem_answer(
         "list-not-allowed, user-not-permitted, function-not-allowed, ip-blocked, user-group-missing"
     )
@@ -148,7 +163,7 @@ def add_responses() -> dict:
     return {
         201: OpenApiResponse(LeadAddedSerializer, description="The lead was added."),
         200: OpenApiResponse(LeadAddedSerializer, description="Dry run: it would be added."),
-        **answers,
+        **as_problems(answers),
     }
 
 

@@ -148,11 +148,13 @@ class CallbackSerializer(serializers.Serializer):
 
     when = serializers.CharField(
         max_length=40,
+        allow_blank=True,
         help_text="YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, NOW, or <N>DAYS (N days from now).",
     )
     campaign_id = serializers.CharField(
         default=None,
         allow_null=True,
+        allow_blank=True,
         max_length=20,
         help_text="The callback's campaign; null: options.campaign_id.",
     )
@@ -163,7 +165,10 @@ class CallbackSerializer(serializers.Serializer):
         default="", allow_blank=True, max_length=20, help_text="The agent of a user-only callback."
     )
     status = serializers.CharField(
-        default="", allow_blank=True, max_length=6, help_text="Callback status (empty: CALLBK)."
+        default="",
+        allow_blank=True,
+        max_length=100,
+        help_text="Callback status (empty: CALLBK; 6 characters are kept).",
     )
     comments = serializers.CharField(
         default="", allow_blank=True, max_length=255, help_text="Callback comments."
@@ -301,3 +306,14 @@ def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = No
         custom_values=data.get("custom_fields"),
         callback=callback,
     )
+
+
+# Serializers built once: DRF copies every declared field whenever a serializer is made,
+# which costs more than the lead's whole database work. Validation and representation keep
+# no state on the instance, so one of each serves every request of a process.
+_LEAD_ADD = LeadAddSerializer()
+
+
+def lead_add_validated(data) -> dict:
+    """A lead's body validated as ``LeadAddSerializer`` (raises its ValidationError)."""
+    return _LEAD_ADD.run_validation(data)

@@ -9,6 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from ..models import AltPhone, Lead
+from ..rules import BIGINT_MAX
 from ..selectors import system_settings_get
 from . import schema
 from .adding import lead_actor, lead_add_answer, lead_batch_answer
@@ -21,6 +22,7 @@ from .serializers import (
     BatchEnvelopeSerializer,
     LeadAddSerializer,
     LeadBatchSerializer,
+    lead_add_validated,
     lead_request_build,
 )
 
@@ -39,11 +41,19 @@ class LeadPages(CursorPagination):
     max_page_size = 1000
 
 
+class LeadPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = LeadSerializer(many=True, help_text="Leads, newest first.")
+
+
 class LeadSearchSerializer(serializers.Serializer):
     phone_number = serializers.CharField(
         required=False, max_length=18, help_text="Leads with exactly this phone number."
     )
-    list_id = serializers.IntegerField(required=False, min_value=0, help_text="Leads of this list.")
+    list_id = serializers.IntegerField(
+        required=False, min_value=0, max_value=BIGINT_MAX, help_text="Leads of this list."
+    )
     status = serializers.CharField(required=False, max_length=6, help_text="Leads in this status.")
     updated_since = serializers.DateTimeField(
         required=False, help_text="Leads changed at or after this time (ISO 8601)."
@@ -67,13 +77,10 @@ class LeadCollectionView(ApiView):
         return idempotent(request, lambda: self._add(request))
 
     def _add(self, request) -> Response:
-        serializer = LeadAddSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = lead_add_validated(request.data)
         profile = request_profile(request)
         actor = lead_actor(profile, allowed_list_ids(profile))
-        lead_request = lead_request_build(
-            serializer.validated_data, non_latin=system_settings_get().use_non_latin
-        )
+        lead_request = lead_request_build(data, non_latin=system_settings_get().use_non_latin)
         answer = lead_add_answer(
             lead_request, actor=actor, dry_run=dry_run_requested(request), now=timezone.now()
         )
@@ -90,7 +97,7 @@ class LeadCollectionView(ApiView):
         summary="Search leads",
         description="Leads, newest first, in cursor pages (follow `next`).",
         parameters=[LeadSearchSerializer, schema.PAGE_SIZE],
-        responses={200: LeadSerializer(many=True), **schema.read_problems()},
+        responses={200: LeadPageSerializer, **schema.read_problems()},
     )
     def get(self, request) -> Response:
         search = LeadSearchSerializer(data=request.query_params)

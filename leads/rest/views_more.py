@@ -127,7 +127,7 @@ class DncCollectionView(ApiView):
             201: DncChangeSerializer,
             200: DncChangeSerializer,
             **schema.write_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def post(self, request) -> Response:
@@ -156,7 +156,7 @@ class DncEntryView(ApiView):
         responses={
             200: DncCheckSerializer,
             **schema.read_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def get(self, request, phone_number: str) -> Response:
@@ -184,7 +184,7 @@ class DncEntryView(ApiView):
         responses={
             200: DncChangeSerializer,
             **schema.write_problems(),
-            404: schema.problem_answer("not-found: no such campaign"),
+            **schema.not_found("not-found: no such campaign"),
         },
     )
     def delete(self, request, phone_number: str) -> Response:

@@ -207,3 +207,13 @@ def test_problem_type_uris_describe_their_reason(client):
     assert response.status_code == 200
     assert response.json()["status"] == 409
     assert client.get("/api/v1/problems/no-such-reason/").status_code == 404
+
+
+def test_json_door_leads_count_on_the_dashboard_as_their_own_door(rest):
+    from django.utils import timezone
+
+    from leads.statistics import leads_loaded_per_day
+
+    assert rest.post(LEADS, {"phone_number": "7275551299"}).status_code == 201
+    today = leads_loaded_per_day(days=1, now=timezone.now())[-1]
+    assert (today.rest, today.api, today.total) == (1, 0, 1)

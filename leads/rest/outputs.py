@@ -1,7 +1,11 @@
 """What the JSON door answers: stored leads, the pipeline's outcome, lists, campaigns."""
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject
 
 from campaigns.models import Campaign
 
@@ -160,6 +164,44 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["campaign_id", "campaign_name", "active"]
 
 
+def _representer(serializer: serializers.Serializer):
+    """``serializer.to_representation`` without DRF's per-field call layers (a batch shows
+    1,000 leads of 37 columns): the same fields, the same ``to_representation`` of each and
+    DRF's None rule. A field with its own ``get_attribute``, or a value DRF would treat
+    specially (missing, callable), goes through DRF's own lookup; a test compares the two."""
+    plan = []
+    for field in serializer._readable_fields:
+        if type(field).get_attribute is not Field.get_attribute:
+            attrs = None
+        else:
+            attrs = tuple(field.source_attrs)
+        represent = field.to_representation
+        if isinstance(field, serializers.Serializer):  # nested, not many=True
+            represent = _representer(field)
+        plan.append((field.field_name, field, attrs, represent))
+
+    def to_representation(instance) -> dict:
+        out = {}
+        for name, field, attrs, represent in plan:
+            value = instance
+            try:
+                for attr in attrs:
+                    value = value[attr] if isinstance(value, Mapping) else getattr(value, attr)
+                if callable(value):
+                    raise AttributeError
+            except (TypeError, KeyError, AttributeError):  # TypeError: attrs is None
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                if isinstance(value, PKOnlyObject):
+                    value = value if value.pk is not None else None
+            out[name] = None if value is None else represent(value)
+        return out
+
+    return to_representation
+
+
 # Built once, as ``serializers.lead_add_validated`` explains.
 _LEAD = LeadSerializer()
 # The columns ``lead_json`` reads, for a query of them as a dict.
@@ -167,11 +209,13 @@ STORED_COLUMNS = tuple(
     field.source if field.source != "*" else name for name, field in _LEAD.fields.items()
 )
 _OUTCOME = OutcomeSerializer()
+_LEAD_JSON = _representer(_LEAD)
+_OUTCOME_JSON = _representer(_OUTCOME)
 
 
 def lead_json(lead: Lead) -> dict:
-    return _LEAD.to_representation(lead)
+    return _LEAD_JSON(lead)
 
 
 def outcome_json(outcome) -> dict:
-    return _OUTCOME.to_representation(outcome)
+    return _OUTCOME_JSON(outcome)

@@ -7,7 +7,7 @@ same options. Text values pass the same character filters as the legacy door's p
 """
 
 import enum
-from functools import cache
+from functools import cache, lru_cache
 
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -15,6 +15,7 @@ from rest_framework.fields import empty
 from ..outcomes import DAY_WINDOWS, DuplicateCheck
 from ..rules import BIGINT_MAX, LEAD_TEXT_FIELDS, RANK_MAX, clean_value
 from ..services.request import (
+    AddOptions,
     AltPhoneEntry,
     CallbackRequest,
     DncMode,
@@ -261,6 +262,23 @@ def default_option_data() -> dict:
     return dict(serializer.validated_data)
 
 
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+@lru_cache(maxsize=256)
+def _add_options(option_items: tuple, non_latin: bool) -> tuple[AddOptions, str]:
+    """The pipeline's options of validated ``AddOptionsSerializer`` data (as items), and the
+    cleaned campaign id; made once for a batch's leads that share them."""
+    option_data = dict(option_items)
+    campaign_id = clean_value("campaign_id", option_data["campaign_id"], non_latin=non_latin)
+    option_data["campaign_id"] = campaign_id
+    option_data["dnc"] = option_data["dnc"].value
+    option_data["campaign_dnc"] = option_data["campaign_dnc"].value
+    option_data["duplicate_checks"] = [check.value for check in option_data["duplicate_checks"]]
+    return options_from_json(option_data), campaign_id
+
+
 def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = None) -> LeadRequest:
     """The pipeline's request of a validated ``LeadAddSerializer`` body (``options``: the
     batch's options when the lead has none of its own)."""
@@ -268,12 +286,10 @@ def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = No
     def clean(name: str, value: str) -> str:
         return clean_value(name, value, non_latin=non_latin)
 
-    option_data = dict(data.get("options") or options or default_option_data())
-    campaign_id = clean("campaign_id", option_data["campaign_id"])
-    option_data["campaign_id"] = campaign_id
-    option_data["dnc"] = option_data["dnc"].value
-    option_data["campaign_dnc"] = option_data["campaign_dnc"].value
-    option_data["duplicate_checks"] = [check.value for check in option_data["duplicate_checks"]]
+    option_data = data.get("options") or options or default_option_data()
+    add_options, campaign_id = _add_options(
+        tuple((name, _hashable(value)) for name, value in option_data.items()), non_latin
+    )
     callback = None
     if (wanted := data.get("callback")) is not None:
         callback_campaign = wanted["campaign_id"]
@@ -291,7 +307,7 @@ def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = No
     return LeadRequest(
         fields=LeadFields._make([clean(name, data.get(name, "")) for name in LEAD_TEXT_FIELDS]),
         list_id="" if list_id is None else str(list_id),
-        options=options_from_json(option_data),
+        options=add_options,
         date_of_birth=data.get("date_of_birth"),
         rank=data.get("rank", 0),
         entry_list_id=data.get("entry_list_id", 0),

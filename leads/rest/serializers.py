@@ -305,7 +305,10 @@ def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = No
         )
     list_id = data.get("list_id")
     return LeadRequest(
-        fields=LeadFields._make([clean(name, data.get(name, "")) for name in LEAD_TEXT_FIELDS]),
+        # Filters only remove characters: an empty value stays empty.
+        fields=LeadFields._make(
+            [clean(name, value) if (value := data.get(name)) else "" for name in LEAD_TEXT_FIELDS]
+        ),
         list_id="" if list_id is None else str(list_id),
         options=add_options,
         date_of_birth=data.get("date_of_birth"),

@@ -189,7 +189,7 @@ def _added(
     outcome.truncated_fields = [
         name
         for name, value in zip(LEAD_TEXT_FIELDS, stored, strict=True)
-        if fit_to_column(name, value)[1]
+        if value and fit_to_column(name, value)[1]
     ]
     outcome.lead_id = r.lead_id
     outcome.list_id = r.list_id

@@ -105,12 +105,14 @@ def lead_batch_answer(
 ) -> dict:
     """Add up to 1,000 leads, each with its own outcome.
 
-    Each lead runs through the pipeline in the order sent; a lead added earlier in the batch
-    counts for the duplicate checks of later ones, which are reported as duplicates of that
-    item (``earlier_item``), as the importer reports in-file duplicates. The batch is one
-    transaction: without ``atomic`` a refused lead leaves the others be (a refusal writes
-    nothing); with it, one refused or invalid lead rolls the batch back. A
-    dry run checks the batch the same way and rolls it all back.
+    Each lead's outcome is the pipeline's in the order sent (``services.add_batch``: the
+    rules' batch form over the leads that share options, ``lead_add`` for the parts only the
+    single form does); a lead added earlier in the batch counts for the duplicate checks of
+    later ones, which are reported as duplicates of that item (``earlier_item``), as the
+    importer reports in-file duplicates. The batch is one transaction: without ``atomic`` a
+    refused lead leaves the others be (a refusal writes nothing); with it, one refused or
+    invalid lead rolls the batch back. A dry run checks the batch the same way and rolls it
+    all back.
     """
     items = _read_items(data)
     committed = False

@@ -58,15 +58,22 @@ def _post(url: str, key: str, path: str, body: dict) -> dict:
         return json.loads(error.read())
 
 
-def _send_batches(url: str, key: str, phones: list[str], barrier) -> int:
-    """Batches of BATCH_SIZE; how many leads they added."""
+def _item(phone: str, mixed: bool, index: int) -> dict:
+    if mixed and index % 7 == 3:  # single form (alt phones) between batch-form runs
+        return {"list_id": LIST, "phone_number": phone, "alt_phones": [{"number": "7275559999"}]}
+    return {"list_id": LIST, "phone_number": phone}
+
+
+def _send_batches(url: str, key: str, phones: list[str], mixed: bool, barrier) -> int:
+    """Batches of BATCH_SIZE (``mixed``: some items through ``lead_add``, so that a batch
+    runs in several parts); how many leads they added."""
     barrier.wait(timeout=TIMEOUT_SECONDS)
     added = 0
     for start in range(0, len(phones), BATCH_SIZE):
         body = {
             "leads": [
-                {"list_id": LIST, "phone_number": phone}
-                for phone in phones[start : start + BATCH_SIZE]
+                _item(phone, mixed, index)
+                for index, phone in enumerate(phones[start : start + BATCH_SIZE])
             ],
             "options": {"duplicate_checks": ["phone:list"]},
         }
@@ -102,7 +109,7 @@ def test_batches_racing_single_adds_store_each_phone_once(demo_server, api_key):
     for n in range(BATCH_THREADS):
         mine = phones[:]
         random.Random(n).shuffle(mine)
-        senders.append((_send_batches, (url, api_key, mine)))
+        senders.append((_send_batches, (url, api_key, mine, n == 1)))
     for n in range(SINGLE_THREADS):
         mine = phones[:]
         random.Random(100 + n).shuffle(mine)

@@ -1,13 +1,14 @@
 """Adding many leads at once (the JSON door's batch): ``lead_add``'s outcomes, through the
 pipeline's batch form (``leads.pipeline.batch.LeadBatch``) where it can serve them.
 
-Consecutive requests with the same options that ask only for what the batch form does (no
-callback, alt phones, custom values or entry list id) run as one batch: its dedupe locks are
-taken for every item at once, then its checks run (one query per check, in-batch duplicates
-as an import's in-file duplicates), then its leads, hopper rows and webhook outbox row are
-inserted with one statement each, in the same transaction, so no re-check is needed (as the
-importer's ``InsertStore``). Other requests go through ``lead_add`` one at a time, in their
-place in the order, so every item sees the items before it as ``lead_add`` would.
+The dedupe locks of every item are taken first, in one statement. Then consecutive requests
+with the same options that ask only for what the batch form does (no callback, alt phones,
+custom values or entry list id) run as one batch: its checks run (one query per check,
+in-batch duplicates as an import's in-file duplicates), then its leads, hopper rows and
+webhook outbox row are inserted with one statement each, in the same transaction, so no
+re-check is needed (as the importer's ``InsertStore``). Other requests go through
+``lead_add`` one at a time, in their place in the order, so every item sees the items before
+it as ``lead_add`` would.
 """
 
 from collections.abc import Iterator, Sequence
@@ -34,7 +35,7 @@ from ..pipeline.storage import LeadRows
 from ..rules import LEAD_TEXT_FIELDS, clean_gender, fit_to_column
 from ..timezones import GmtOffset
 from .actor import LeadActor
-from .add import lead_add, shown_list_text
+from .add import lead_add, lead_add_lock_keys, shown_list_text
 from .request import AddOptions, LeadRequest
 
 # What LeadRows stores of a request: its text fields, date of birth and rank.
@@ -51,6 +52,12 @@ def leads_add_batch(
     Everything is written in the caller's transaction, or in one of its own."""
     outcomes: list[LeadAddOutcome] = []
     with transaction.atomic(savepoint=False):
+        # Every item's keys in one statement, in sorted order, before any check: a batch with
+        # several runs never waits for a lock while it holds others (no deadlock with
+        # another batch), and ``lead_add``'s own locks are then never waited for.
+        keys = {key for request in requests for key in lead_add_lock_keys(request)}
+        with connection.cursor() as cursor:
+            dedupe_lock_batch(keys, cursor=cursor)
         for options, run in _runs(requests, actor):
             if options is None:
                 outcomes += [lead_add(request=r, actor=actor, now=now) for r in run]
@@ -103,7 +110,7 @@ def _batch_add(
     )
     rows = [_row(number, request) for number, request in enumerate(requests)]
     with connection.cursor() as cursor:
-        dedupe_lock_batch(checker.lock_keys(rows), cursor=cursor)
+        # Under the locks the caller took on every row's keys (``checker.lock_keys``).
         checker.check(rows, now=now)
         added = [r for r in rows if r.outcome is Outcome.ADDED]
         for r in added:

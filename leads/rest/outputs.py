@@ -183,6 +183,24 @@ def _remembered(represent):
     return remembered
 
 
+# Fields whose own to_representation gives back a value of this type unchanged (str(text),
+# int(number), the bool itself).
+_AS_IS = (
+    (serializers.CharField, str),
+    (serializers.IntegerField, int),
+    (serializers.BooleanField, bool),
+)
+
+
+def _shown_as_is(field) -> type | None:
+    """The type of values ``field`` shows unchanged, or None."""
+    for kind, value_type in _AS_IS:
+        if isinstance(field, kind):
+            declared = kind.to_representation
+            return value_type if type(field).to_representation is declared else None
+    return None
+
+
 def _representer(serializer: serializers.Serializer):
     """``serializer.to_representation`` without DRF's per-field call layers (a batch shows
     1,000 leads of 37 columns): the same fields, the same ``to_representation`` of each and
@@ -199,11 +217,11 @@ def _representer(serializer: serializers.Serializer):
             represent = _representer(field)
         elif isinstance(field, _FEW_VALUES):
             represent = _remembered(represent)
-        plan.append((field.field_name, field, attrs, represent))
+        plan.append((field.field_name, field, attrs, represent, _shown_as_is(field)))
 
     def to_representation(instance) -> dict:
         out = {}
-        for name, field, attrs, represent in plan:
+        for name, field, attrs, represent, as_is in plan:
             value = instance
             try:
                 for attr in attrs:
@@ -217,7 +235,10 @@ def _representer(serializer: serializers.Serializer):
                     continue
                 if isinstance(value, PKOnlyObject):
                     value = value if value.pk is not None else None
-            out[name] = None if value is None else represent(value)
+            if type(value) is as_is:
+                out[name] = value
+            else:
+                out[name] = None if value is None else represent(value)
         return out
 
     return to_representation

@@ -1,5 +1,6 @@
-"""Adding leads through the JSON door: one lead or a batch, for real or as a dry run, each
-through the one pipeline (``services.lead_add``), answered with the typed outcome.
+"""Adding leads through the JSON door: one lead or a batch, for real or as a dry run, through
+the one pipeline (``services.lead_add``; a batch through ``services.add_batch``), answered
+with the typed outcome.
 
 A dry run runs the whole pipeline in a transaction that is rolled back: every check and lock
 as for real, nothing kept. Ids are not shown in a dry run: a database may hand the same id
@@ -18,6 +19,7 @@ from ..models import Lead
 from ..outcomes import LeadAddOutcome
 from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
+from ..services.add_batch import leads_add_batch
 from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
 from .serializers import lead_add_validated, lead_request_build
@@ -103,12 +105,14 @@ def lead_batch_answer(
 ) -> dict:
     """Add up to 1,000 leads, each with its own outcome.
 
-    Each lead runs through the pipeline in the order sent; a lead added earlier in the batch
-    counts for the duplicate checks of later ones, which are reported as duplicates of that
-    item (``earlier_item``), as the importer reports in-file duplicates. The batch is one
-    transaction: without ``atomic`` a refused lead leaves the others be (a refusal writes
-    nothing); with it, one refused or invalid lead rolls the batch back. A
-    dry run checks the batch the same way and rolls it all back.
+    Each lead's outcome is the pipeline's in the order sent (``services.add_batch``: the
+    rules' batch form over the leads that share options, ``lead_add`` for the parts only the
+    single form does); a lead added earlier in the batch counts for the duplicate checks of
+    later ones, which are reported as duplicates of that item (``earlier_item``), as the
+    importer reports in-file duplicates. The batch is one transaction: without ``atomic`` a
+    refused lead leaves the others be (a refusal writes nothing); with it, one refused or
+    invalid lead rolls the batch back. A dry run checks the batch the same way and rolls it
+    all back.
     """
     items = _read_items(data)
     committed = False
@@ -163,13 +167,13 @@ def _read_items(data: dict) -> list[_Item]:
 
 
 def _run_batch(items: list[_Item], *, actor: LeadActor, dry_run: bool, now: datetime) -> None:
+    valid = [item for item in items if item.request is not None]
+    # The pipeline's batch service (its batch form where it serves the items); a failure is
+    # a bug that fails the whole batch (nothing is kept).
+    outcomes = leads_add_batch(requests=[item.request for item in valid], actor=actor, now=now)
     added_by: dict[int, int] = {}
-    for item in items:
-        if item.request is None:
-            continue
-        # No savepoint per lead: a refusal writes nothing, and a failure is a bug that
-        # fails the whole batch (nothing is kept).
-        item.outcome = outcome = lead_add(request=item.request, actor=actor, now=now)
+    for item, outcome in zip(valid, outcomes, strict=True):
+        item.outcome = outcome
         if outcome.rejected is not None:
             item.problem = rejection_problem(outcome.rejected, dry_run=dry_run)
             hit = outcome.rejected.duplicate

@@ -60,8 +60,7 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
     )
     if type(list_id) is Rejection:
         return _rejected(outcome, list_id)
-    if len(list_text) < 3:
-        outcome.list_text = str(list_id)
+    outcome.list_text = shown_list_text(list_text, list_id)
     phone_code = fields.phone_code or "1"
 
     in_force = checks_in_force(options.phone_checks, options.time_zone)
@@ -161,6 +160,12 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
     elif refused is not None:
         outcome.callback = refused
     return outcome
+
+
+def shown_list_text(list_text: str, list_id: int) -> str:
+    """The list id an outcome shows: as the caller wrote it, or the default list's id when
+    fewer than 3 digits chose it (L08)."""
+    return str(list_id) if len(list_text) < 3 else list_text
 
 
 def _rejected(outcome: LeadAddOutcome, reason: Rejection, **details) -> LeadAddOutcome:

@@ -27,7 +27,7 @@ from ..models import Lead
 from ..outcomes import HopperOutcome, LeadAddOutcome, LeadRejected, Rejection
 from ..phones import PhoneProblem
 from ..pipeline.batch import LeadBatch, Outcome, RowResult
-from ..pipeline.duplicates import duplicate_find, duplicate_hit
+from ..pipeline.duplicates import duplicate_hit
 from ..pipeline.hopper import HopperLead, hopper_entries
 from ..pipeline.lists import ListBatch
 from ..pipeline.phone_checks import checks_in_force
@@ -135,7 +135,7 @@ def _batch_add(
         if r.outcome is Outcome.ADDED:
             _added(outcome, r, request, hoppers.get(r.number))
         else:
-            outcome.rejected = _rejected(r, rows, checker, options, now=now)
+            outcome.rejected = _rejected(r, rows, checker)
     return outcomes
 
 
@@ -205,9 +205,7 @@ def _added(
     outcome.hopper = hopper
 
 
-def _rejected(
-    r: RowResult, rows: list[RowResult], checker: LeadBatch, options: AddOptions, *, now
-) -> LeadRejected:
+def _rejected(r: RowResult, rows: list[RowResult], checker: LeadBatch) -> LeadRejected:
     """The refusal of a row the batch's checks refused, as the single form words it."""
     if r.outcome is Outcome.INVALID:
         # The list passed (see the caller): a phone check refused it, NANPA's if no other.
@@ -221,8 +219,5 @@ def _rejected(
         hit = duplicate_hit(r.check, (earlier.lead_id, earlier.list_id, earlier.phone), r.phone)
         return LeadRejected(reason=Rejection.DUPLICATE, duplicate=hit)
     if r.outcome is Outcome.DUPLICATE_DB:
-        # Found again by the single form (the batch keeps only the lead's id): same locks,
-        # same answer; duplicates are the exception, so this query is rare.
-        hit = duplicate_find(options.duplicates, r.candidate(), now=now)
-        return LeadRejected(reason=Rejection.DUPLICATE, duplicate=hit)
+        return LeadRejected(reason=Rejection.DUPLICATE, duplicate=r.duplicate)
     return LeadRejected(reason=_REFUSALS[r.outcome])

@@ -98,6 +98,8 @@ def lead_deliveries(values: Mapping[str, object], *, door: str, now: datetime) -
             deliveries.append(
                 new_lead_url_delivery(filled, lead_id=lead_id, list_id=list_id, now=now)
             )
+    if not subscriptions_covering(LEAD_CREATED, list_id=list_id, door=door):
+        return deliveries  # the usual case: the event's body is not even built
     data = {"lead_id": lead_id, "list_id": list_id, "door": door}
     data.update((name, values.get(name)) for name in EVENT_FIELDS)
     data["custom_values"] = values.get("custom_values")

@@ -1,4 +1,4 @@
-"""The +1 number-zone memo of leads/timezones.py: sound for the installed phonenumbers data.
+"""The +1 number-zone memo of leads/zones.py: sound for the installed phonenumbers data.
 
 The memo keys a +1 number by its area code and exchange (and the next digit after the few
 exchanges where phonenumbers reads it) and its length. That is only right while
@@ -28,8 +28,8 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from leads import timezones
-from leads.timezones import NANP_SEVENTH_DIGIT_EXCHANGES, NANP_SIGNIFICANT_DIGITS, nanp_zone_key
+from leads import zones
+from leads.zones import NANP_SEVENTH_DIGIT_EXCHANGES, NANP_SIGNIFICANT_DIGITS, nanp_zone_key
 
 DIGITS = frozenset("0123456789")
 NUMBER_TYPES = (
@@ -140,10 +140,10 @@ def _numbers() -> list[str]:
 def test_remembered_zone_equals_phonenumbers_answer_for_the_number(digits):
     """Whatever number of the same key was resolved first, the memo answers as phonenumbers
     would for this one."""
-    timezones._nanp_zones.clear()
-    first = timezones._nanp_number_zone(digits)
-    assert first == timezones._number_zone.__wrapped__("1", digits)
+    zones._nanp_zones.clear()
+    first = zones.nanp_number_zone(digits)
+    assert first == zones.number_zone.__wrapped__("1", digits)
     key, length = nanp_zone_key(digits)
     sibling = key + "9" * (length - len(key))
     assert nanp_zone_key(sibling) == (key, length)
-    assert timezones._nanp_number_zone(sibling) == timezones._number_zone.__wrapped__("1", sibling)
+    assert zones.nanp_number_zone(sibling) == zones.number_zone.__wrapped__("1", sibling)

@@ -1,5 +1,13 @@
-"""The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1)."""
+"""The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1), a DRF view.
 
+DRF with the legacy dialect: the parameters are read as PHP reads them (``params``), never by
+DRF's parsers; the caller logs in with the ``user`` and ``pass`` parameters inside the view
+(lockouts, D7), so no DRF authentication class runs; the answer is plain text whatever the
+``Accept`` header asks (``TextRenderer``). The user checks and the per-user rate limit are the
+ones the JSON door uses (``leads.api_access``).
+"""
+
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,16 +15,20 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from leadhub.client_address import client_address
 from leadhub.db import fastsql
 from leadhub.db.locks import dedupe_lock_statement, dedupe_locks_held
 
+from ..api_access import ApiUserRateThrottle, UserGroupMissing, allowed_list_ids
 from ..rules import clean_value
-from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
+from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
 from ..services.add import lead_add_lock_keys
 from . import formatting
@@ -47,15 +59,60 @@ RESPONSE_HEADERS = {
 }
 
 
-def _response(lines: list[formatting.Line], status: int = 200) -> HttpResponse:
-    body = "".join(f"{line.text}\n" for line in lines).encode("utf-8")
-    return HttpResponse(
-        body, status=status, content_type="text/plain; charset=utf-8", headers=RESPONSE_HEADERS
-    )
+class TextRenderer(BaseRenderer):
+    """Response lines as the legacy wire prints them: each line's text and a newline."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return "".join(f"{line.text}\n" for line in data).encode("utf-8")
 
 
-@csrf_exempt
-def lmapi(request: HttpRequest) -> HttpResponse:
+class TextOnly(BaseContentNegotiation):
+    """The legacy door answers text to every caller, whatever its Accept header says."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return None
+
+
+def _response(lines: list[formatting.Line], status: int = 200, **headers: str) -> Response:
+    return Response(lines, status=status, headers={**RESPONSE_HEADERS, **headers})
+
+
+class LegacyApiView(APIView):
+    """Any method, one answer (the original reads GET and POST parameters alike)."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    # The per-user limit needs the user, known after the login: checked there (``_answer``).
+    throttle_classes = ()
+    parser_classes = ()
+    renderer_classes = (TextRenderer,)
+    content_negotiation_class = TextOnly
+    schema = None  # not in the JSON door's OpenAPI document: the contract describes it
+
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # No Allow or Vary: the legacy door's headers are exactly RESPONSE_HEADERS (D2).
+        return {}
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Rendered here: the fast WSGI path (leadhub/wsgi.py) calls the view without Django's
+        # response handling, which renders template responses.
+        return super().finalize_response(request, response, *args, **kwargs).render()
+
+    def get(self, request, *args, **kwargs) -> Response:
+        return _answer(request._request)
+
+    post = put = patch = delete = head = options = trace = get
+
+
+def _answer(request: HttpRequest) -> Response:
     """Parse the query, authenticate, call the lead pipeline, print its lines (contract §1)."""
     started = time.monotonic()
     now = timezone.now()
@@ -105,10 +162,20 @@ def lmapi(request: HttpRequest) -> HttpResponse:
             }[login.result]()
             return _response([line])
         profile = login.profile
+        request.api_profile = profile
+        throttle = ApiUserRateThrottle()
+        if not throttle.allow_request(request, None):
+            wait = math.ceil(throttle.wait())
+            lines = [formatting.rate_limited(user, wait)]
+            log.write(lines, started=started)
+            return _response(lines, status=429, **{"Retry-After": str(wait)})
         wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
         lines = _dispatch(call, profile, lead_request, wire=wire, log=log)
         log.write(lines, started=started)
     return _response(lines)
+
+
+lmapi = LegacyApiView.as_view()
 
 
 @dataclass(frozen=True)
@@ -128,25 +195,20 @@ def _dispatch(
     call: _Call, profile, request: LeadRequest | None, *, wire: str, log: "_Log"
 ) -> list[formatting.Line]:
     function, user, source = call.function, call.user, call.source
-    group = None
-    if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
-        group = user_group_get(profile.user_group_id)
-        if group is None:
-            return [formatting.user_group_missing(user, profile.user_group_id or "")]
+    allowed = None
+    if function in LIST_RESTRICTED_FUNCTIONS:
+        try:
+            allowed = allowed_list_ids(profile)
+        except UserGroupMissing as missing:
+            return [formatting.user_group_missing(user, str(missing))]
     if request is None:  # any function but add_lead
         return [formatting.no_function()]
     if len(source) < 2:
         return formatting.invalid_source(source)
     if not profile.allows_function("add_lead"):
         return [formatting.function_not_allowed(user, "add_lead", wire)]
-    if not (
-        profile.user.is_active
-        and profile.api_access
-        and 1 <= profile.modify_leads <= 4
-        and profile.user_level >= 8
-    ):
+    if not profile.may_add_leads():
         return [formatting.add_not_permitted(user, wire)]
-    allowed = list_ids_allowed_for_group(group) if group is not None else None
     outcome = lead_add(
         request=request, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now
     )

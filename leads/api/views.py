@@ -15,11 +15,10 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadhub.client_address import client_address
@@ -70,6 +69,10 @@ class TextRenderer(BaseRenderer):
         return "".join(f"{line.text}\n" for line in data).encode("utf-8")
 
 
+TEXT = TextRenderer()
+TEXT_CONTENT_TYPE = f"{TextRenderer.media_type}; charset={TextRenderer.charset}"
+
+
 class TextOnly(BaseContentNegotiation):
     """The legacy door answers text to every caller, whatever its Accept header says."""
 
@@ -80,8 +83,16 @@ class TextOnly(BaseContentNegotiation):
         return None
 
 
-def _response(lines: list[formatting.Line], status: int = 200, **headers: str) -> Response:
-    return Response(lines, status=status, headers={**RESPONSE_HEADERS, **headers})
+def _response(lines: list[formatting.Line], status: int = 200, **headers: str) -> HttpResponse:
+    # The rendered answer itself rather than DRF's Response: a template response costs the
+    # hot path a fifth more instructions, for the same bytes and headers (content type from
+    # the renderer, as DRF sets it).
+    return HttpResponse(
+        TEXT.render(lines),
+        status=status,
+        content_type=TEXT_CONTENT_TYPE,
+        headers={**RESPONSE_HEADERS, **headers} if headers else RESPONSE_HEADERS,
+    )
 
 
 class LegacyApiView(APIView):
@@ -101,18 +112,17 @@ class LegacyApiView(APIView):
         # No Allow or Vary: the legacy door's headers are exactly RESPONSE_HEADERS (D2).
         return {}
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Rendered here: the fast WSGI path (leadhub/wsgi.py) calls the view without Django's
-        # response handling, which renders template responses.
-        return super().finalize_response(request, response, *args, **kwargs).render()
+    def perform_authentication(self, request) -> None:
+        # DRF's documented way to authenticate lazily: the caller logs in inside the view.
+        return None
 
-    def get(self, request, *args, **kwargs) -> Response:
+    def get(self, request, *args, **kwargs) -> HttpResponse:
         return _answer(request._request)
 
     post = put = patch = delete = head = options = trace = get
 
 
-def _answer(request: HttpRequest) -> Response:
+def _answer(request: HttpRequest) -> HttpResponse:
     """Parse the query, authenticate, call the lead pipeline, print its lines (contract §1)."""
     started = time.monotonic()
     now = timezone.now()

@@ -73,9 +73,9 @@ TEXT_CONTENT_TYPE = f"{TextRenderer.media_type}; charset={TextRenderer.charset}"
 
 
 def _response(lines: list[formatting.Line], status: int = 200, **headers: str) -> HttpResponse:
-    # The rendered answer itself rather than DRF's Response: a template response costs the
-    # hot path a fifth more instructions, for the same bytes and headers (content type from
-    # the renderer, as DRF sets it).
+    # The renderer's bytes in a plain response rather than DRF's Response: a template response
+    # cost the hot path about 130,000 more instructions per add (bench/RESULTS.md), for the
+    # same bytes and headers (content type from the renderer, as DRF sets it).
     return HttpResponse(
         TEXT.render(lines),
         status=status,

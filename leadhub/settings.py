@@ -251,8 +251,12 @@ REST_FRAMEWORK = {
 # in the default cache (per process with the default memory cache: a shared cache such as
 # Redis makes the limit hold across workers).
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "6000/min")
-if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_KEY_RATE):
-    raise ImproperlyConfigured('API_KEY_RATE must look like "6000/min"')
+# The legacy door (lmapi.php): requests per API user, counted as above; empty (the default):
+# no limit, and no cache access on the hot path.
+LMAPI_USER_RATE = os.environ.get("LMAPI_USER_RATE", "")
+for _name, _rate in (("API_KEY_RATE", API_KEY_RATE), ("LMAPI_USER_RATE", LMAPI_USER_RATE or "1/s")):
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f'{_name} must look like "6000/min"')
 SPECTACULAR_SETTINGS = {
     "TITLE": "LeadHub API",
     "DESCRIPTION": "The JSON door of LeadHub: leads, lists, campaigns, DNC and imports. "

@@ -2,7 +2,11 @@
 
 The legacy text API is served by a handler without middleware: it needs no sessions, users,
 messages, CSRF or frame options, and it is the hot path (callers post leads continuously).
-Everything else goes through Django's usual handler and middleware.
+The JSON door's single add (``POST /api/v1/leads/`` with an ``Api-Key`` authorization) goes
+through the security headers' middleware only: an API key is its only credential, so it
+reads no session, cookie or CSRF token, and its view is DRF's (URL resolution, rendering and
+exception handling as usual). Everything else goes through Django's usual handler and
+middleware.
 """
 
 import contextlib
@@ -15,15 +19,18 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
 django_application = get_wsgi_application()
 
+from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.core.cache import close_caches  # noqa: E402
 from django.core.handlers.base import reset_urlconf  # noqa: E402
 from django.core.handlers.wsgi import get_script_name  # noqa: E402
 from django.db import close_old_connections, reset_queries  # noqa: E402
-from django.urls import URLPattern, get_resolver, set_script_prefix  # noqa: E402
+from django.urls import URLPattern, get_resolver, reverse, set_script_prefix  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
 from leads.api.body import count_unsized_body  # noqa: E402  (needs the apps loaded above)
 from leads.api.views import lmapi  # noqa: E402
+from leads.rest.auth import KEYWORD  # noqa: E402
 
 
 def legacy_api_paths() -> frozenset[str]:
@@ -112,9 +119,46 @@ class LegacyApiHandler(WSGIHandler):
 legacy_api_application = LegacyApiHandler()
 
 
+class ApiKeyHandler(WSGIHandler):
+    """Django's handler with the middleware an API-key request needs: the security headers
+    (and HTTPS redirect) and the frame options, in their configured order; no sessions,
+    authentication, messages, CSRF, lockouts or static files."""
+
+    middleware = (
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    )
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed([path for path in settings.MIDDLEWARE if path in self.middleware]):
+            handler = convert_exception_to_response(import_string(path)(handler))
+        self._middleware_chain = handler
+
+
+api_key_application = ApiKeyHandler()
+REST_ADD_PATH = reverse("rest:leads")
+
+
+def _api_key_add(environ) -> bool:
+    """A JSON single add authenticated by an API key, and by nothing else (no cookie)."""
+    return (
+        environ.get("PATH_INFO") == REST_ADD_PATH
+        and environ.get("REQUEST_METHOD") == "POST"
+        and environ.get("HTTP_AUTHORIZATION", "")[: len(KEYWORD) + 1].lower()
+        == f"{KEYWORD.lower()} "
+        and not environ.get("HTTP_COOKIE")
+    )
+
+
 def application(environ, start_response):
     if environ.get("PATH_INFO") in LEGACY_API_PATHS:
         # A chunked body gets a length (read up to the limit) that the view then checks.
         count_unsized_body(environ)
         return legacy_api_application(environ, start_response)
+    if _api_key_add(environ):
+        return api_key_application(environ, start_response)
     return django_application(environ, start_response)

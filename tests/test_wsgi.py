@@ -1,5 +1,7 @@
 """leadhub.wsgi: the legacy API's lean handler and Django's full one, as gunicorn calls them."""
 
+from unittest import mock
+
 import pytest
 from django.test import RequestFactory
 
@@ -88,3 +90,68 @@ def test_request_signals_reach_a_receiver_connected_to_them_through_the_lean_han
 
     assert status == "200 OK"
     assert heard == [("started", LegacyApiHandler), ("finished", LegacyApiHandler)]
+
+
+def _post_json(body: dict, **headers: str) -> tuple[str, dict[str, str], str]:
+    import json
+
+    environ = (
+        RequestFactory()
+        .post("/api/v1/leads/", json.dumps(body), content_type="application/json", headers=headers)
+        .environ
+    )
+    started = []
+    response = application(environ, lambda status, headers: started.append((status, headers)))
+    try:
+        body_text = b"".join(response).decode()
+    finally:
+        response.close()
+    status, header_list = started[0]
+    return status, dict(header_list), body_text
+
+
+def test_a_json_add_with_an_api_key_takes_the_api_key_handler_with_security_headers(demo):
+    """POST /api/v1/leads/ with an Api-Key skips sessions, CSRF and the rest, but keeps the
+    security middleware's headers and frame options."""
+    from leadhub import wsgi
+    from leads.tests.rest_fixtures import key_of
+
+    key = key_of(demo_user())
+    with mock.patch.object(wsgi, "django_application", side_effect=AssertionError("full handler")):
+        status, headers, body = _post_json(
+            {"phone_number": "7275553232", "list_id": 101}, authorization=f"Api-Key {key}"
+        )
+    assert status == "201 Created", body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert Lead.objects.filter(phone_number="7275553232").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "headers", "lean"),
+    [
+        ("/api/v1/leads/", "POST", {"HTTP_AUTHORIZATION": "Api-Key abc.def"}, True),
+        ("/api/v1/leads/", "POST", {"HTTP_AUTHORIZATION": "api-key abc.def"}, True),
+        ("/api/v1/leads/", "GET", {"HTTP_AUTHORIZATION": "Api-Key abc.def"}, False),
+        ("/api/v1/leads/batch/", "POST", {"HTTP_AUTHORIZATION": "Api-Key abc.def"}, False),
+        ("/api/v1/leads/", "POST", {}, False),
+        ("/api/v1/leads/", "POST", {"HTTP_AUTHORIZATION": "Basic eDp5"}, False),
+        (
+            "/api/v1/leads/",
+            "POST",
+            {"HTTP_AUTHORIZATION": "Api-Key abc.def", "HTTP_COOKIE": "sessionid=x"},
+            False,
+        ),
+    ],
+)
+def test_only_a_json_single_add_by_api_key_alone_skips_the_middleware(path, method, headers, lean):
+    """A session cookie, another credential, another method or path: Django's full handler."""
+    from leadhub.wsgi import _api_key_add
+
+    assert _api_key_add({"PATH_INFO": path, "REQUEST_METHOD": method, **headers}) is lean
+
+
+def demo_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="6666")

@@ -15,14 +15,13 @@ from django.db.models import Q
 from leadhub.db import config_cache, fastsql
 from leadhub.db.locks import LockStatement
 
-from ..models import ApiUserProfile, IpListEntry, LoginFailureMinute
-from ..selectors import system_settings_get, user_group_get
+from ..api_access import ip_blocked
+from ..models import ApiUserProfile, LoginFailureMinute
 
 LOCK_AFTER_FAILURES = 10
 LOCK_MINUTES = 15
 LOCK_WINDOW = timedelta(minutes=LOCK_MINUTES)
 IP_FAILURE_LIMIT = 50
-LOGIN_LEVEL_MIN = 7
 # Refresh last_login_date / last_ip at most this often: the original rewrote the user row
 # on every call, which makes it a hot row under load.
 LOGIN_STAMP_SECONDS = 60
@@ -117,25 +116,6 @@ def _locked(profile: ApiUserProfile, now: datetime) -> bool:
     )
 
 
-def _in_ip_list(ip_list_id: str, client_ip: str) -> bool:
-    class_c = client_ip.rsplit(".", 1)[0] + ".x" if "." in client_ip else client_ip
-    return IpListEntry.objects.filter(
-        ip_list_id=ip_list_id, ip_address__in=[client_ip, class_c]
-    ).exists()
-
-
-def _ip_blocked(profile: ApiUserProfile, client_ip: str) -> bool:
-    system = system_settings_get()
-    if not system.allow_ip_lists or profile.ignore_ip_list:
-        return False
-    if system.system_ip_blacklist_id and _in_ip_list(system.system_ip_blacklist_id, client_ip):
-        return True
-    group = user_group_get(profile.user_group_id)
-    if group is not None and group.api_ip_list_id:
-        return not _in_ip_list(group.api_ip_list_id, client_ip)
-    return False
-
-
 def _record_failure(profile: ApiUserProfile, now: datetime) -> None:
     """Count a failure on a profile read with its row locked (so concurrent failures on any
     worker each count)."""
@@ -151,10 +131,6 @@ def _record_failure(profile: ApiUserProfile, now: datetime) -> None:
         failed_login_count=profile.failed_login_count,
         last_login_date=profile.last_login_date,
     )
-
-
-def _eligible(user, profile: ApiUserProfile) -> bool:
-    return user.is_active and profile.user_level >= LOGIN_LEVEL_MIN
 
 
 def _cache_key(username: str) -> tuple[str, str]:
@@ -203,7 +179,7 @@ def api_login(
 ) -> Login:
     """Check an API caller's credentials. Must run inside ``transaction.atomic``.
 
-    GOOD needs the exact password (D6), user level 7 or more, an active user and no lock.
+    GOOD needs the exact password (D6), ``ApiUserProfile.may_use_api`` and no lock.
     Ten consecutive failures lock the user for 15 minutes after the latest one, and a source
     address with more than 50 failures in 15 minutes is refused as locked too (D7); a success
     resets the count. The lock state is read from the database before the password is
@@ -223,7 +199,7 @@ def api_login(
     if gate.address_failures > IP_FAILURE_LIMIT:
         return Login(LoginResult.LOCK)
     refused_hash = None
-    if profile is not None and not gate.user_locked and _eligible(user, profile):
+    if profile is not None and not gate.user_locked and profile.may_use_api():
         if password_matches(user, password):
             # Failures counted by other workers since this copy was read: a success resets
             # them (D7 counts consecutive failures).
@@ -248,7 +224,7 @@ def _login_on_stored_row(
     locked = _locked(profile, now)
     if (
         not locked
-        and _eligible(user, profile)
+        and profile.may_use_api()
         and user.password != refused_hash
         and password_matches(user, password)
     ):
@@ -259,7 +235,7 @@ def _login_on_stored_row(
 
 
 def _succeed(profile: ApiUserProfile, client_ip: str, now: datetime) -> Login:
-    if _ip_blocked(profile, client_ip):
+    if ip_blocked(profile, client_ip):
         return Login(LoginResult.IPBLOCK, profile)
     stale = profile.last_login_date is None or now - profile.last_login_date > timedelta(
         seconds=LOGIN_STAMP_SECONDS

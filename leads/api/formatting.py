@@ -69,6 +69,13 @@ def ip_blocked(client_ip: str) -> Line:
     )
 
 
+def rate_limited(user: str, wait_seconds: int) -> Line:
+    """The per-user limit (LMAPI_USER_RATE) is spent: HTTP 429 with Retry-After."""
+    reason = "TOO MANY REQUESTS"
+    text = f"ERROR: {reason}, try again in {wait_seconds} seconds: |{user}|RATE|"
+    return Line(text, "ERROR", reason, str(wait_seconds))
+
+
 def user_group_missing(user: str, user_group: str) -> Line:
     text = f"ERROR: user_group DOES NOT EXIST: |{user}|{user_group}|"
     return Line(text, "ERROR", "user_group DOES NOT EXIST", "")

@@ -1,5 +1,13 @@
-"""The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1)."""
+"""The legacy text API: /API/lmapi.php and /vicidial/non_agent_api.php (D1), a DRF view.
 
+DRF with the legacy dialect: the parameters are read as PHP reads them (``params``), never by
+DRF's parsers; the caller logs in with the ``user`` and ``pass`` parameters inside the view
+(lockouts, D7), so no DRF authentication class runs; the answer is plain text whatever the
+``Accept`` header asks (``TextRenderer``). The user checks and the per-user rate limit are the
+ones the JSON door uses (``leads.api_access``).
+"""
+
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,14 +17,16 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
 
 from leadhub.client_address import client_address
 from leadhub.db import fastsql
 from leadhub.db.locks import dedupe_lock_statement, dedupe_locks_held
 
+from ..api_access import ApiUserRateThrottle, UserGroupMissing, allowed_list_ids
 from ..rules import clean_value
-from ..selectors import list_ids_allowed_for_group, system_settings_get, user_group_get
+from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
 from ..services.add import lead_add_lock_keys
 from . import formatting
@@ -47,15 +57,64 @@ RESPONSE_HEADERS = {
 }
 
 
-def _response(lines: list[formatting.Line], status: int = 200) -> HttpResponse:
-    body = "".join(f"{line.text}\n" for line in lines).encode("utf-8")
+class TextRenderer(BaseRenderer):
+    """Response lines as the legacy wire prints them: each line's text and a newline."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return "".join(f"{line.text}\n" for line in data).encode("utf-8")
+
+
+TEXT = TextRenderer()
+TEXT_CONTENT_TYPE = f"{TextRenderer.media_type}; charset={TextRenderer.charset}"
+
+
+def _response(lines: list[formatting.Line], status: int = 200, **headers: str) -> HttpResponse:
+    # The renderer's bytes in a plain response rather than DRF's Response: a template response
+    # cost the hot path about 130,000 more instructions per add (bench/RESULTS.md), for the
+    # same bytes and headers (content type from the renderer, as DRF sets it).
     return HttpResponse(
-        body, status=status, content_type="text/plain; charset=utf-8", headers=RESPONSE_HEADERS
+        TEXT.render(lines),
+        status=status,
+        content_type=TEXT_CONTENT_TYPE,
+        headers={**RESPONSE_HEADERS, **headers} if headers else RESPONSE_HEADERS,
     )
 
 
-@csrf_exempt
-def lmapi(request: HttpRequest) -> HttpResponse:
+class LegacyApiView(APIView):
+    """Any method, one answer (the original reads GET and POST parameters alike)."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    # The per-user limit needs the user, known after the login: checked there (``_answer``).
+    throttle_classes = ()
+    parser_classes = ()
+    renderer_classes = (TextRenderer,)
+    schema = None  # not in the JSON door's OpenAPI document: the contract describes it
+
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # No Allow or Vary: the legacy door's headers are exactly RESPONSE_HEADERS (D2).
+        return {}
+
+    def initial(self, request, *args, **kwargs) -> None:
+        # Nothing to negotiate, authenticate, permit or throttle before the view runs (the
+        # declarations above are empty): the answer is text whatever the Accept header asks,
+        # and the login and the per-user limit need the parameters the view reads. Skipping
+        # DRF's empty rounds keeps the hot path within its instruction budget.
+        request.accepted_renderer = TEXT
+        request.accepted_media_type = TextRenderer.media_type
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        return _answer(request._request)
+
+    post = put = patch = delete = head = options = trace = get
+
+
+def _answer(request: HttpRequest) -> HttpResponse:
     """Parse the query, authenticate, call the lead pipeline, print its lines (contract §1)."""
     started = time.monotonic()
     now = timezone.now()
@@ -105,10 +164,20 @@ def lmapi(request: HttpRequest) -> HttpResponse:
             }[login.result]()
             return _response([line])
         profile = login.profile
+        request.api_profile = profile
+        throttle = ApiUserRateThrottle()
+        if not throttle.allow_request(request, None):
+            wait = math.ceil(throttle.wait())
+            lines = [formatting.rate_limited(user, wait)]
+            log.write(lines, started=started)
+            return _response(lines, status=429, **{"Retry-After": str(wait)})
         wire = profile.wire_profile or settings.LMAPI_WIRE_PROFILE
         lines = _dispatch(call, profile, lead_request, wire=wire, log=log)
         log.write(lines, started=started)
     return _response(lines)
+
+
+lmapi = LegacyApiView.as_view()
 
 
 @dataclass(frozen=True)
@@ -128,25 +197,20 @@ def _dispatch(
     call: _Call, profile, request: LeadRequest | None, *, wire: str, log: "_Log"
 ) -> list[formatting.Line]:
     function, user, source = call.function, call.user, call.source
-    group = None
-    if profile.api_list_restrict and function in LIST_RESTRICTED_FUNCTIONS:
-        group = user_group_get(profile.user_group_id)
-        if group is None:
-            return [formatting.user_group_missing(user, profile.user_group_id or "")]
+    allowed = None
+    if function in LIST_RESTRICTED_FUNCTIONS:
+        try:
+            allowed = allowed_list_ids(profile)
+        except UserGroupMissing as missing:
+            return [formatting.user_group_missing(user, str(missing))]
     if request is None:  # any function but add_lead
         return [formatting.no_function()]
     if len(source) < 2:
         return formatting.invalid_source(source)
     if not profile.allows_function("add_lead"):
         return [formatting.function_not_allowed(user, "add_lead", wire)]
-    if not (
-        profile.user.is_active
-        and profile.api_access
-        and 1 <= profile.modify_leads <= 4
-        and profile.user_level >= 8
-    ):
+    if not profile.may_add_leads():
         return [formatting.add_not_permitted(user, wire)]
-    allowed = list_ids_allowed_for_group(group) if group is not None else None
     outcome = lead_add(
         request=request, actor=LeadActor(user=user, allowed_list_ids=allowed), now=call.now
     )

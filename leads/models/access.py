@@ -6,6 +6,8 @@ from django.db import models
 
 ALL_CAMPAIGNS = "-ALL-CAMPAIGNS-"
 ALL_FUNCTIONS = "ALL_FUNCTIONS"
+# The user level an API user needs to call either API door at all (adding leads needs 8).
+LOGIN_LEVEL_MIN = 7
 
 
 class IpList(models.Model):
@@ -124,6 +126,11 @@ class ApiUserProfile(models.Model):
     def allows_function(self, function: str) -> bool:
         text = self.api_allowed_functions
         return ALL_FUNCTIONS in text or f" {function} " in text
+
+    def may_use_api(self) -> bool:
+        """What calling either API door asks of an API user: an active user of level 7 or
+        more (the legacy door's login; the JSON door's key)."""
+        return self.user.is_active and self.user_level >= LOGIN_LEVEL_MIN
 
     def may_add_leads(self) -> bool:
         """What adding a lead asks of an API user beyond the login (both API doors): an

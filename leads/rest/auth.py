@@ -8,23 +8,16 @@ Password lockouts (D7) guard against guessed passwords and do not apply: a key c
 guessed.
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import BaseThrottle
 
 from leadhub.client_address import client_address
 from leadhub.db import config_cache
 
-# The legacy door's IP-list rule, used as it is (it is private there: its owner is asked to
-# give it a public name).
-from ..api.auth import LOGIN_LEVEL_MIN
-from ..api.auth import _ip_blocked as ip_blocked
+from .. import api_access
+from ..api_access import FixedWindowRateThrottle, ip_blocked
 from ..models import ApiKey, ApiUserProfile
-from ..selectors import list_ids_allowed_for_group, user_group_get
 from . import problems
 from .problems import Problem
 
@@ -68,7 +61,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise Problem(problems.INVALID_KEY)
         profile = api_key.profile
         user = profile.user
-        if not user.is_active or profile.user_level < LOGIN_LEVEL_MIN:
+        if not profile.may_use_api():
             raise Problem(problems.USER_NOT_PERMITTED, "The key's user may not use the API.")
         address = client_address(request._request)
         if ip_blocked(profile, address):
@@ -108,42 +101,21 @@ class ApiFunctionPermission(BasePermission):
 
 def allowed_list_ids(profile: ApiUserProfile) -> frozenset[str] | None:
     """The list ids a list-restricted user may use, None when every list is allowed."""
-    if not profile.api_list_restrict:
-        return None
-    group = user_group_get(profile.user_group_id)
-    if group is None:
+    try:
+        return api_access.allowed_list_ids(profile)
+    except api_access.UserGroupMissing as missing:
         raise Problem(
-            problems.USER_GROUP_MISSING,
-            f"User group {profile.user_group_id or ''} does not exist.",
-        )
-    return list_ids_allowed_for_group(group)
+            problems.USER_GROUP_MISSING, f"User group {missing} does not exist."
+        ) from None
 
 
-class ApiKeyRateThrottle(BaseThrottle):
-    """Requests per key in fixed windows, counted in the configured cache (one atomic
-    increment per request). The key's own ``throttle_rate``, else the API_KEY_RATE setting;
-    DRF's history-list throttles would rewrite a list of every request time per call."""
+class ApiKeyRateThrottle(FixedWindowRateThrottle):
+    """Requests per key: the key's own ``throttle_rate``, else the API_KEY_RATE setting."""
 
-    durations = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    scope = "rest-throttle"
 
-    def allow_request(self, request, view) -> bool:
+    def rate_and_ident(self, request) -> tuple[str, str] | None:
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
-            return True
-        number, _, period = (api_key.throttle_rate or settings.API_KEY_RATE).partition("/")
-        limit, duration = int(number), self.durations[period[0]]
-        now = time.time()
-        window = int(now // duration)
-        cache_key = f"rest-throttle:{api_key.prefix}:{duration}:{window}"
-        cache.add(cache_key, 0, duration + 1)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:
-            # Evicted between add and incr: count this request as the window's first.
-            cache.set(cache_key, 1, duration + 1)
-            count = 1
-        self._wait = (window + 1) * duration - now
-        return count <= limit
-
-    def wait(self) -> float:
-        return self._wait
+            return None
+        return api_key.throttle_rate or settings.API_KEY_RATE, api_key.prefix

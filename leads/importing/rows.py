@@ -2,6 +2,9 @@
 cells, each value through its field's cleaner (``rules.file_value_cleaner``), and the
 pipeline's batch service set up with the job's options (``job_batch``)."""
 
+from collections.abc import Callable, Iterable
+from operator import itemgetter
+
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult
 from leads.rules import (
@@ -37,10 +40,26 @@ def job_batch(job: ImportJob) -> LeadBatch:
     )
 
 
+class _Memo(dict):
+    """A field's cleaned values by raw text; a miss cleans the value once (``__missing__``),
+    so a column is cleaned by one ``map`` over the memo's ``__getitem__``."""
+
+    __slots__ = ("clean",)
+
+    def __init__(self, clean: Callable[[str], str]) -> None:
+        super().__init__({"": ""})
+        self.clean = clean
+
+    def __missing__(self, raw: str) -> str:
+        text = self[raw] = self.clean(raw)
+        return text
+
+
 class RowCleaner:
     """Maps and cleans a job's rows into ``RowResult``s: pure computation, no query, so it
     may run while the database connection is busy (the import cleans the next batch during
-    a COPY)."""
+    a COPY). A batch is cleaned a column at a time: each field's cleaner runs over its
+    column's cells (an empty cell stays empty), then each row's values are put together."""
 
     def __init__(self, job: ImportJob) -> None:
         non_latin = system_settings_get().use_non_latin
@@ -48,42 +67,58 @@ class RowCleaner:
         # The phone fields as people typed them, through the one normaliser (counted for the
         # dry run's "normalised").
         self.phones = ImportPhones(default_phone_code=options.phone_code or "1")
-        # (column, field, cleaner, memo of cleaned values or None): see clean().
-        self._fields = [
-            (
-                int(column),
-                name,
-                file_value_cleaner(name, non_latin=non_latin),
-                None if name in DIGITS_ONLY_FIELDS or name in PHONE_TEXT_FIELDS else {},
-            )
-            for column, name in sorted(job.mapping.items(), key=lambda item: int(item[0]))
-            if name in STANDARD_LAYOUT
-        ]
+        mapped = sorted(
+            (int(column), name) for column, name in job.mapping.items() if name in STANDARD_LAYOUT
+        )
+        self._names = tuple(name for _, name in mapped)
+        # Every cell a row needs, for rows shorter than that (their missing cells are empty).
+        self._width = max((column for column, _ in mapped), default=-1) + 1
+        self._take = itemgetter(*(column for column, _ in mapped)) if mapped else None
+        # (cleaner, memo of cleaned values or None) per mapped field: see clean().
+        self._cleaners: list[tuple[Callable[[str], str], _Memo | None]] = []
+        for name in self._names:
+            clean = file_value_cleaner(name, non_latin=non_latin)
+            remembered = name not in DIGITS_ONLY_FIELDS and name not in PHONE_TEXT_FIELDS
+            self._cleaners.append((clean, _Memo(clean) if remembered else None))
 
     def clean(self, rows: list[tuple[int, list[str]]]) -> list[RowResult]:
-        results = [self.clean_row(number, cells) for number, cells in rows]
+        if not rows:
+            return []
+        names, normalise = self._names, self.phones.normalise
+        results = []
+        for (number, cells), values in zip(rows, self._value_rows(rows), strict=True):
+            fields = dict(zip(names, values, strict=True))
+            result = RowResult(number, cells, values=fields)
+            result.phone = normalise(number, fields)
+            results.append(result)
         # Fields that repeat a few values (names, city, state) are cleaned once per value;
         # fields with too many distinct values (phones, e-mails) are not remembered.
-        self._fields = [
-            (column, name, clean, None if memo is None or len(memo) > MEMO_VALUES else memo)
-            for column, name, clean, memo in self._fields
+        self._cleaners = [
+            (clean, None if memo is None or len(memo) > MEMO_VALUES else memo)
+            for clean, memo in self._cleaners
         ]
         return results
 
     def clean_row(self, number: int, cells: list[str]) -> RowResult:
-        result = RowResult(number, cells)
-        width = len(cells)
-        values = result.values
-        for column, name, clean, memo in self._fields:
-            raw = cells[column] if column < width else ""
-            if not raw:
-                values[name] = ""
-            elif memo is None:
-                values[name] = clean(raw)
+        return self.clean([(number, cells)])[0]
+
+    def _value_rows(self, rows: list[tuple[int, list[str]]]) -> Iterable[tuple[str, ...]]:
+        """The cleaned values of each row, in ``_names``' order."""
+        take, width = self._take, self._width
+        if take is None:
+            return [()] * len(rows)
+        padding = [""] * width
+        taken = [
+            take(cells) if len(cells) >= width else take(cells + padding[len(cells) :])
+            for _, cells in rows
+        ]
+        columns = list(zip(*taken, strict=True)) if len(self._names) > 1 else [taken]
+        cleaned = []
+        for (clean, memo), column in zip(self._cleaners, columns, strict=True):
+            if memo is not None:
+                cleaned.append(list(map(memo.__getitem__, column)))
+            elif clean is str:  # cells are text already (the phone fields)
+                cleaned.append(column)
             else:
-                text = memo.get(raw)
-                if text is None:
-                    text = memo[raw] = clean(raw)
-                values[name] = text
-        result.phone = self.phones.normalise(number, values)
-        return result
+                cleaned.append([clean(raw) if raw else "" for raw in column])
+        return zip(*cleaned, strict=True)

@@ -224,6 +224,24 @@ def file_value_cleaner(name: str, *, non_latin: bool) -> Callable[[str], str]:
     return value_cleaner(name, non_latin=non_latin)
 
 
+@cache
+def file_value_changes(name: str, *, non_latin: bool) -> Callable[[str], bool]:
+    """Whether ``file_value_cleaner`` of field ``name`` may change a text, for a test of many
+    values joined at once: each filter removes or replaces single characters, so joined
+    values that hold no such character are all left as they are."""
+    if name in PHONE_TEXT_FIELDS:
+        return lambda text: False
+    if name in DIGITS_ONLY_FIELDS:
+        return lambda text: not (text.isascii() and text.isdigit()) and bool(text)
+    rule = FIELD_RULES.get(name)
+    if rule is None:
+        return lambda text: "\x00" in text
+    search = _pattern(rule, non_latin).search
+    if rule.plus_to_space:
+        return lambda text: "+" in text or search(text) is not None
+    return lambda text: search(text) is not None
+
+
 def clean_value(name: str, value: str, *, non_latin: bool) -> str:
     """The value of parameter ``name`` after the contract's filter (§1.4)."""
     return value_cleaner(name, non_latin=non_latin)(value)
@@ -249,7 +267,7 @@ def fit_to_column(name: str, value: str) -> tuple[str, bool]:
 
 def fit_column(name: str, values: list[str], width: int | None) -> list[str]:
     """``fit_to_column`` of many values of one field (``width``: its ``lead_column_width``)."""
-    if width is None or all(len(value) <= width for value in values):
+    if width is None or not values or max(map(len, values)) <= width:
         return values
     return [fit_to_column(name, value)[0] for value in values]
 

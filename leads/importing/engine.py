@@ -30,7 +30,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import python_calamine
@@ -371,6 +371,8 @@ class _ResultCsv:
             self.writer.writerow([_safe(cell) for cell in header])
 
     def write(self, results: list[RowResult]) -> int:
+        # One search over the whole batch's cells: most batches hold no formula-like cell.
+        guard = _FORMULA_CELL.search("\n".join(chain.from_iterable(r.cells for r in results)))
         self.writer.writerows(
             [
                 r.number,
@@ -378,7 +380,11 @@ class _ResultCsv:
                 import_row_reason(r)[0],
                 "" if r.lead_id is None else r.lead_id,
                 r.phone,
-                *(_safe_cells(r.cells) if _FORMULA_CELL.search("\n".join(r.cells)) else r.cells),
+                *(
+                    _safe_cells(r.cells)
+                    if guard and _FORMULA_CELL.search("\n".join(r.cells))
+                    else r.cells
+                ),
             ]
             for r in results
         )

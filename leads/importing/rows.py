@@ -12,6 +12,7 @@ from leads.rules import (
     PHONE_TEXT_FIELDS,
     STANDARD_LAYOUT,
     STANDARD_LEAD_COLUMNS,
+    file_value_changes,
     file_value_cleaner,
 )
 from leads.selectors import system_settings_get
@@ -74,12 +75,14 @@ class RowCleaner:
         # Every cell a row needs, for rows shorter than that (their missing cells are empty).
         self._width = max((column for column, _ in mapped), default=-1) + 1
         self._take = itemgetter(*(column for column, _ in mapped)) if mapped else None
-        # (cleaner, memo of cleaned values or None) per mapped field: see clean().
-        self._cleaners: list[tuple[Callable[[str], str], _Memo | None]] = []
+        # (cleaner, memo of cleaned values or None, whether the cleaner may change a text)
+        # per mapped field: see _value_rows().
+        self._cleaners: list[tuple[Callable[[str], str], _Memo | None, Callable]] = []
         for name in self._names:
             clean = file_value_cleaner(name, non_latin=non_latin)
             remembered = name not in DIGITS_ONLY_FIELDS and name not in PHONE_TEXT_FIELDS
-            self._cleaners.append((clean, _Memo(clean) if remembered else None))
+            changes = file_value_changes(name, non_latin=non_latin)
+            self._cleaners.append((clean, _Memo(clean) if remembered else None, changes))
 
     def clean(self, rows: list[tuple[int, list[str]]]) -> list[RowResult]:
         if not rows:
@@ -94,8 +97,8 @@ class RowCleaner:
         # Fields that repeat a few values (names, city, state) are cleaned once per value;
         # fields with too many distinct values (phones, e-mails) are not remembered.
         self._cleaners = [
-            (clean, None if memo is None or len(memo) > MEMO_VALUES else memo)
-            for clean, memo in self._cleaners
+            (clean, None if memo is None or len(memo) > MEMO_VALUES else memo, changes)
+            for clean, memo, changes in self._cleaners
         ]
         return results
 
@@ -114,11 +117,11 @@ class RowCleaner:
         ]
         columns = list(zip(*taken, strict=True)) if len(self._names) > 1 else [taken]
         cleaned = []
-        for (clean, memo), column in zip(self._cleaners, columns, strict=True):
-            if memo is not None:
+        for (clean, memo, changes), column in zip(self._cleaners, columns, strict=True):
+            if not changes("".join(column)):
+                cleaned.append(column)  # no cell of the batch's column changes
+            elif memo is not None:
                 cleaned.append(list(map(memo.__getitem__, column)))
-            elif clean is str:  # cells are text already (the phone fields)
-                cleaned.append(column)
             else:
                 cleaned.append([clean(raw) if raw else "" for raw in column])
         return zip(*cleaned, strict=True)

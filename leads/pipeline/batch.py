@@ -192,11 +192,12 @@ class LeadBatch:
                 result.reject(Outcome.CAMPAIGN_DNC)
                 continue
             if checks:
-                candidate = news[index]
-                if (duplicate := duplicates.first_duplicate(candidate, found)) is not None:
+                duplicate = duplicates.first_duplicate_else_remember(
+                    result.number, news[index], found
+                )
+                if duplicate is not None:
                     _reject_duplicate(result, duplicate)
                     continue
-                duplicates.remember(result.number, candidate)
             values = result.values
             result.gmt = self.time_zones.offset(
                 phone_code=result.phone_code,

@@ -30,8 +30,10 @@ from leads.rules import (
     FIELD_RULES,
     LEAD_TEXT_FIELDS,
     PHONE_TEXT_FIELDS,
+    STANDARD_LAYOUT,
     clamp_int,
     clean_value,
+    file_value_changes,
     file_value_cleaner,
     parse_date_of_birth,
 )
@@ -866,6 +868,17 @@ def test_field_cleaners_give_what_clean_value_gives(text, non_latin):
             assert cleaned == "".join(ch for ch in text if ch in "0123456789")
         else:
             assert cleaned == clean_value(name, text, non_latin=non_latin)
+
+
+@given(texts=st.lists(st.text(max_size=12), max_size=4), non_latin=st.booleans())
+def test_a_column_that_the_check_passes_is_left_as_it_is(texts, non_latin):
+    """The importer cleans a batch's column only when ``file_value_changes`` says some cell
+    may change (one search over the joined cells); a column it passes must be one that the
+    field's cleaner leaves alone cell by cell."""
+    for name in [*FIELD_RULES, *STANDARD_LAYOUT, "custom label"]:
+        if not file_value_changes(name, non_latin=non_latin)("".join(texts)):
+            clean = file_value_cleaner(name, non_latin=non_latin)
+            assert [clean(text) for text in texts] == texts, name
 
 
 @pytest.mark.parametrize("empty_first_sheet", [False, True])

@@ -41,6 +41,7 @@ REST_SCRIPT = ROOT / "bench" / "wrk" / "rest_add.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/leadhub_restapi_bench"
 BATCH_SIZE = 1000
 PRELOAD_LEADS = 100_000
+WARMUP_SECONDS = 8
 
 
 def main() -> int:
@@ -63,7 +64,7 @@ def main() -> int:
     print(f"load average before: {api_bench._load()} ({os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory(prefix="leadhub-rest-bench-") as log_dir:
         server = api_bench.Gunicorn(
-            env, api_bench._free_port(), args.workers, Path(log_dir), "leadhub.wsgi"
+            env, args.port or api_bench._free_port(), args.workers, Path(log_dir), "leadhub.wsgi"
         )
         try:
             server.wait_ready()
@@ -84,6 +85,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--batches", type=int, default=5, help="batches of 1,000 (max 9)")
     parser.add_argument("--preload", type=int, default=PRELOAD_LEADS)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: any free)")
     args = parser.parse_args()
     if not 1 <= args.batches <= 9:
         parser.error("--batches must be 1 to 9")
@@ -103,9 +105,10 @@ def _wrk(server, script: Path, extra: list[str], seconds: int) -> api_bench.RunR
 
 def _single_adds(server, key: str, seconds: int) -> list[api_bench.RunResult]:
     legacy = ["simple", None, api_bench.USER, api_bench.PASSWORD]
-    # Warm-up: every worker logs in once and fills its caches, on both doors.
-    _wrk(server, api_bench.LUA_SCRIPT, _with_run(legacy, 0), 3)
-    _wrk(server, REST_SCRIPT, [key, "0"], 3)
+    # Warm-up: every worker logs in once and fills its caches, on both doors (a worker's
+    # first password check takes seconds on a busy machine).
+    _wrk(server, api_bench.LUA_SCRIPT, _with_run(legacy, 0), WARMUP_SECONDS)
+    _wrk(server, REST_SCRIPT, [key, "0"], WARMUP_SECONDS)
     results = []
     for run in (1, 2):
         for name, script, extra in (

@@ -22,7 +22,7 @@ from ..services import LeadActor, LeadRequest, lead_add
 from ..services.add_batch import leads_add_batch
 from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
-from .serializers import lead_add_validated, lead_request_build
+from .serializers import add_options_build, lead_add_validated, lead_request_build
 from .stored import stored_lead
 
 
@@ -148,6 +148,7 @@ def lead_batch_answer(
 
 def _read_items(data: dict) -> list[_Item]:
     non_latin = system_settings_get().use_non_latin
+    batch_options = add_options_build(data.get("options"), non_latin=non_latin)
     items = []
     for index, raw in enumerate(data["leads"]):
         item = _Item(index)
@@ -160,7 +161,7 @@ def _read_items(data: dict) -> list[_Item]:
             )
         else:
             item.request = lead_request_build(
-                valid, non_latin=non_latin, options=data.get("options")
+                valid, non_latin=non_latin, batch_options=batch_options
             )
         items.append(item)
     return items
@@ -170,7 +171,10 @@ def _run_batch(items: list[_Item], *, actor: LeadActor, dry_run: bool, now: date
     valid = [item for item in items if item.request is not None]
     # The pipeline's batch service (its batch form where it serves the items); a failure is
     # a bug that fails the whole batch (nothing is kept).
-    outcomes = leads_add_batch(requests=[item.request for item in valid], actor=actor, now=now)
+    stored: dict[int, dict] = {}
+    outcomes = leads_add_batch(
+        requests=[item.request for item in valid], actor=actor, now=now, stored=stored
+    )
     added_by: dict[int, int] = {}
     for item, outcome in zip(valid, outcomes, strict=True):
         item.outcome = outcome
@@ -182,12 +186,13 @@ def _run_batch(items: list[_Item], *, actor: LeadActor, dry_run: bool, now: date
             item.body["problem"] = item.problem
         else:
             added_by[outcome.lead_id] = item.index
-    # The added leads as stored, read in one query before a dry run rolls them back.
+    # The added leads as stored: the batch form's as it wrote them, the others read in one
+    # query before a dry run rolls them back.
     added = [item for item in items if item.outcome is not None and item.outcome.added]
-    ids = [item.outcome.lead_id for item in added]
-    stored = {
-        row["lead_id"]: row for row in Lead.objects.filter(pk__in=ids).values(*STORED_COLUMNS)
-    }
+    if ids := [item.outcome.lead_id for item in added if item.outcome.lead_id not in stored]:
+        stored.update(
+            (row["lead_id"], row) for row in Lead.objects.filter(pk__in=ids).values(*STORED_COLUMNS)
+        )
     for item in added:
         item.body["lead"] = lead_json(stored[item.outcome.lead_id])
         item.body["outcome"] = outcome_json(item.outcome)

@@ -219,7 +219,31 @@ def _representer(serializer: serializers.Serializer):
             represent = _remembered(represent)
         plan.append((field.field_name, field, attrs, represent, _shown_as_is(field)))
 
+    # A dict of values (a stored lead as a query gives it) in one lookup per field, when
+    # every field reads one key; a missing key or a callable value goes the general way.
+    keyed = [(p[0], p[2][0], *p[3:]) for p in plan if p[2] is not None and len(p[2]) == 1]
+    if len(keyed) != len(plan):
+        keyed = None
+
+    def dict_representation(instance: dict) -> dict | None:
+        out = {}
+        for name, key, represent, as_is in keyed:
+            value = instance.get(key, instance)
+            if type(value) is as_is:
+                out[name] = value
+            elif value is None:
+                out[name] = None
+            elif value is instance or callable(value):
+                return None
+            else:
+                out[name] = represent(value)
+        return out
+
     def to_representation(instance) -> dict:
+        if keyed is not None and type(instance) is dict:
+            out = dict_representation(instance)
+            if out is not None:
+                return out
         out = {}
         for name, field, attrs, represent, as_is in plan:
             value = instance

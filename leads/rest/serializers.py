@@ -7,9 +7,11 @@ same options. Text values pass the same character filters as the legacy door's p
 """
 
 import enum
+import json
 from functools import cache, lru_cache
 
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 
 from ..outcomes import DAY_WINDOWS, DuplicateCheck
@@ -279,17 +281,29 @@ def _add_options(option_items: tuple, non_latin: bool) -> tuple[AddOptions, str]
     return options_from_json(option_data), campaign_id
 
 
-def lead_request_build(data: dict, *, non_latin: bool, options: dict | None = None) -> LeadRequest:
-    """The pipeline's request of a validated ``LeadAddSerializer`` body (``options``: the
-    batch's options when the lead has none of its own)."""
+def add_options_build(option_data: dict | None, *, non_latin: bool) -> tuple[AddOptions, str]:
+    """The pipeline's options of validated ``AddOptionsSerializer`` data (None: the
+    defaults), and the cleaned campaign id."""
+    option_data = option_data or default_option_data()
+    return _add_options(
+        tuple((name, _hashable(value)) for name, value in option_data.items()), non_latin
+    )
+
+
+def lead_request_build(
+    data: dict, *, non_latin: bool, batch_options: tuple[AddOptions, str] | None = None
+) -> LeadRequest:
+    """The pipeline's request of a validated ``LeadAddSerializer`` body (``batch_options``:
+    the batch's ``add_options_build``, for a lead without options of its own)."""
 
     def clean(name: str, value: str) -> str:
         return clean_value(name, value, non_latin=non_latin)
 
-    option_data = data.get("options") or options or default_option_data()
-    add_options, campaign_id = _add_options(
-        tuple((name, _hashable(value)) for name, value in option_data.items()), non_latin
-    )
+    own = data.get("options")
+    if own is None and batch_options is not None:
+        add_options, campaign_id = batch_options
+    else:
+        add_options, campaign_id = add_options_build(own, non_latin=non_latin)
     callback = None
     if (wanted := data.get("callback")) is not None:
         callback_campaign = wanted["campaign_id"]
@@ -347,20 +361,47 @@ _PLAIN_DEFAULTS = {
     for name, field in _LEAD_ADD.fields.items()
     if name not in LEAD_TEXT_FIELDS and name != "list_id" and field.default is not empty
 }
-_PLAIN_FIELDS = frozenset(LEAD_TEXT_FIELDS) | {"list_id"}
+_PLAIN_FIELDS = frozenset(LEAD_TEXT_FIELDS) | {"list_id", "options"}
+_OPTIONS = _LEAD_ADD.fields["options"]
+# Validated options by their JSON text (which tells true from 1): callers send the same few
+# options with every lead, and validating them is pure.
+_VALID_OPTIONS: dict[str, dict] = {}
+
+
+def _options_validated(options) -> dict | None:
+    """``options`` as ``AddOptionsSerializer`` validates them, None when they are not an
+    object or not valid (DRF then validates the whole body, and words the errors)."""
+    if type(options) is not dict:
+        return None
+    text = json.dumps(options, sort_keys=True)
+    valid = _VALID_OPTIONS.get(text)
+    if valid is None:
+        try:
+            valid = _OPTIONS.run_validation(options)
+        except ValidationError:
+            return None
+        if len(_VALID_OPTIONS) >= 256:
+            _VALID_OPTIONS.clear()
+        _VALID_OPTIONS[text] = valid
+    return dict(valid)
 
 
 def _plain_lead_validated(data) -> dict | None:
-    """``run_validation``'s result for the body a batch carries most (text fields and a
-    list id, nothing else), without DRF's per-field layers (a batch validates 1,000); None
+    """``run_validation``'s result for the bodies sent most (text fields, a list id and
+    options, nothing else), without DRF's per-field layers (a batch validates 1,000); None
     for any other body, which DRF validates. A plain body is valid exactly when each text
     value is a string DRF's CharField keeps as it is (at most ``_TEXT_MAX`` characters,
-    ASCII without NUL: no character its validators refuse) and the list id an int within
-    its bounds; a test compares the two on such bodies and their edges."""
+    ASCII without NUL: no character its validators refuse), the list id an int within its
+    bounds and the options valid; a test compares the two on such bodies and their edges."""
     if type(data) is not dict or "phone_number" not in data or not data.keys() <= _PLAIN_FIELDS:
         return None
     valid = dict.fromkeys(LEAD_TEXT_FIELDS, "")
     for name, value in data.items():
+        if name == "options":
+            if (options := _options_validated(value)) is None:
+                return None
+            valid[name] = options
+            continue
         if name == "list_id":
             if type(value) is not int or not _LIST_ID.min_value <= value <= _LIST_ID.max_value:
                 return None

@@ -44,12 +44,21 @@ _REFUSALS = {Outcome.DNC: Rejection.DNC, Outcome.CAMPAIGN_DNC: Rejection.CAMPAIG
 
 
 def leads_add_batch(
-    *, requests: Sequence[LeadRequest], actor: LeadActor, now: datetime
+    *,
+    requests: Sequence[LeadRequest],
+    actor: LeadActor,
+    now: datetime,
+    stored: dict[int, dict] | None = None,
 ) -> list[LeadAddOutcome]:
     """Check and add each request, in order; each outcome is the one ``lead_add`` would give
     for it after the requests before it were added (an earlier item of the batch counts as
     an existing lead for the duplicate checks of later ones). Refusals write nothing.
-    Everything is written in the caller's transaction, or in one of its own."""
+    Everything is written in the caller's transaction, or in one of its own.
+
+    ``stored``, when given, receives the leads the batch form added, by lead id: each one's
+    columns by attribute name, as a query of the stored row gives them (``values()``), made
+    from the values that were written rather than read back. Leads added by ``lead_add``
+    are not in it."""
     outcomes: list[LeadAddOutcome] = []
     with transaction.atomic(savepoint=False):
         # Every item's keys in one statement, in sorted order, before any check: a batch with
@@ -62,7 +71,7 @@ def leads_add_batch(
             if options is None:
                 outcomes += [lead_add(request=r, actor=actor, now=now) for r in run]
             else:
-                outcomes += _batch_add(run, options, actor=actor, now=now)
+                outcomes += _batch_add(run, options, actor=actor, now=now, stored=stored)
     return outcomes
 
 
@@ -101,7 +110,12 @@ def _row(number: int, request: LeadRequest) -> RowResult:
 
 
 def _batch_add(
-    requests: list[LeadRequest], options: AddOptions, *, actor: LeadActor, now: datetime
+    requests: list[LeadRequest],
+    options: AddOptions,
+    *,
+    actor: LeadActor,
+    now: datetime,
+    stored: dict[int, dict] | None,
 ) -> list[LeadAddOutcome]:
     checker = LeadBatch(options, list_id=None, default_phone_code="1", custom_columns={})
     # The list rule as the single form runs it: the actor's lists, existence when asked.
@@ -117,6 +131,8 @@ def _batch_add(
             r.custom = None  # the request asked for no custom values
         if added:
             _leads_insert(cursor, added, actor=actor, now=now)
+            if stored is not None:
+                stored.update(_stored_values(added, actor=actor, now=now))
             deliveries = batch_deliveries(added, actor=actor)
             if deliveries:
                 fastsql.rows_insert(cursor, Delivery, *fastsql.instances_as_rows(deliveries))
@@ -158,6 +174,25 @@ def _leads_insert(cursor, added: list[RowResult], *, actor: LeadActor, now: date
         )
         for r, lead_id in zip(added, ids, strict=True):
             r.lead_id = lead_id
+
+
+class _StoredValues(LeadRows):
+    """``LeadRows``' rows with each value as the Python object it was made from (the value
+    the database stores and gives back), not as the database's parameter."""
+
+    def _render(self, name: str, value: object) -> object:
+        return value
+
+
+def _stored_values(
+    added: list[RowResult], *, actor: LeadActor, now: datetime
+) -> Iterator[tuple[int, dict]]:
+    """The added rows' leads as ``_leads_insert`` stored them, by lead id (a test compares
+    them with the rows read back)."""
+    rows = _StoredValues(mapped=_STORED, actor=actor, now=now, copy=False)
+    names = [field.attname for field in Lead._meta.concrete_fields]
+    for r in added:
+        yield r.lead_id, dict(zip(names, rows.row(r), strict=True))
 
 
 def _hopper_insert(

@@ -50,6 +50,24 @@ def test_stored_leads_are_shown_as_drf_shows_them():
     leads = list(Lead.objects.order_by("phone_number"))
     assert [lead_json(lead) for lead in leads] == [drf.to_representation(lead) for lead in leads]
     assert rows[0]["custom_values"] == {"colour": "red"}
+    # Every column (more keys than shown), as the batch's stored leads carry them.
+    full = list(Lead.objects.order_by("phone_number").values())
+    assert [lead_json(row) for row in full] == [drf.to_representation(row) for row in rows]
+
+
+def _shown(show, row):
+    try:
+        return show(row)
+    except KeyError as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("column", ["city", "lead_id", "entry_date"])
+def test_a_row_missing_a_column_is_shown_as_drf_shows_it(column):
+    LeadFactory(phone_number="7275550001")
+    row = Lead.objects.values(*STORED_COLUMNS).get()
+    del row[column]
+    assert _shown(lead_json, row) == _shown(LeadSerializer().to_representation, row)
 
 
 def test_outcomes_are_shown_as_drf_shows_them():

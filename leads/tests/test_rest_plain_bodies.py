@@ -14,6 +14,20 @@ PLAIN = [
     {"phone_number": "7275550001", "list_id": BIGINT_MAX, "first_name": " Ann "},
     {name: f"{name} value" for name in LEAD_TEXT_FIELDS} | {"list_id": 101},
     {"phone_number": "7" * 1000, "comments": "x" * 1000, "city": "a\tb\\c\n"},
+    {"phone_number": "7275550001", "list_id": 101, "options": {}},
+    {"phone_number": "7275550001", "options": {"duplicate_checks": ["phone:list"]}},
+    {
+        "phone_number": "7275550001",
+        "options": {
+            "dnc": "areacode",
+            "duplicate_checks": ["phone:list", "phone:system"],
+            "duplicate_days": 30,
+            "time_zone": ["postal"],
+            "add_to_hopper": 1,
+            "hopper_priority": 5,
+            "campaign_id": " TESTCAMP ",
+        },
+    },
 ]
 LEFT_TO_DRF = [
     {"phone_number": "7" * 1001},  # too long: refused
@@ -31,7 +45,23 @@ LEFT_TO_DRF = [
     {"phone_number": "7275550001", "unknown": "x"},
     {"first_name": "Ann"},  # no phone number: refused
     ["7275550001"],
+    {"phone_number": "7275550001", "options": None},
+    {"phone_number": "7275550001", "options": []},
+    {"phone_number": "7275550001", "options": {"dnc": "sometimes"}},
+    {"phone_number": "7275550001", "options": {"hopper_priority": True}},
+    {"phone_number": "7275550001", "options": {"hopper_priority": 100}},
+    {"phone_number": "7275550001", "options": {}, "rank": 3},
 ]
+
+
+def test_options_validated_once_are_told_apart_by_type():
+    """The remembered options of one body never answer for another that differs only in
+    a value's type (1 against true)."""
+    first = _plain_lead_validated({"phone_number": "1", "options": {"hopper_priority": 1}})
+    assert first["options"]["hopper_priority"] == 1
+    assert (
+        _plain_lead_validated({"phone_number": "1", "options": {"hopper_priority": True}}) is None
+    )
 
 
 def _drf(body):

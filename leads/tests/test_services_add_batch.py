@@ -133,6 +133,24 @@ def test_batch_outcomes_and_stored_leads_equal_lead_add_item_by_item(mixed):
     assert len(batch[2]) == 4  # hopper rows of the CHECKED leads added
 
 
+def test_stored_values_given_are_the_rows_read_back(mixed):
+    """The leads ``stored`` receives (made from the values written, not read back) equal
+    the stored rows column by column, for every lead of the batch form and none other."""
+    requests = [
+        *mixed,
+        _request("7275550009", fields={"city": "a\tb\\c\nd", "last_name": "Zoë"}),
+    ]
+    stored: dict[int, dict] = {}
+    outcomes = leads_add_batch(requests=requests, actor=_actor(), now=timezone.now(), stored=stored)
+    single_form = {
+        o.lead_id for request, o in zip(requests, outcomes, strict=True) if request.alt_phones
+    }
+    assert set(stored) == {o.lead_id for o in outcomes if o.added} - single_form
+    assert len(stored) == 6
+    read_back = {row["lead_id"]: row for row in Lead.objects.filter(pk__in=stored).values()}
+    assert stored == read_back
+
+
 def test_a_batch_of_new_leads_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
     """One lock, one query per check, one insert each for leads, hopper and outbox: the
     count does not grow with the batch."""

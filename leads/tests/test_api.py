@@ -67,7 +67,7 @@ def test_a_failure_after_the_insert_leaves_nothing_behind(client, caller):
     """D10: lead, alt phones, hopper, callback and log rows commit together or not at all."""
     LeadListFactory(list_id=101)
     with (
-        mock.patch("leads.services.add.callback_create", side_effect=DatabaseError("disk full")),
+        mock.patch("leads.services.add.add_alt_phones", side_effect=DatabaseError("disk full")),
         pytest.raises(DatabaseError),
     ):
         add_lead(

@@ -15,9 +15,11 @@ def _empty_caches():
     from django.core.cache import cache
 
     from leadhub.db import config_cache
+    from leads.api import passwords
 
     cache.clear()
     config_cache.invalidate()
+    passwords.forget_all_in_process()
     yield
 
 

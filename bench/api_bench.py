@@ -1,26 +1,31 @@
-"""Benchmark of the legacy add_lead API under gunicorn on PostgreSQL, driven by wrk.
+"""Benchmark of the legacy add_lead API under LeadHub's web server on PostgreSQL, driven by wrk.
 
     .venv/bin/python bench/api_bench.py                 # simple and mix, concurrency 1 and 8
     .venv/bin/python bench/api_bench.py --duration 5    # a quicker look
     .venv/bin/python bench/api_bench.py --profile 500   # where one request's time goes
     .venv/bin/python bench/api_bench.py --baseline      # also a bare Django view, for scale
+    .venv/bin/python bench/api_bench.py --baseline --rounds 2 --soak-minutes 20  # issue 14
 
 What it does: drops and re-creates the database (default ``leadhub_bench`` on the local
 PostgreSQL), migrates it, runs ``load_demo`` and preloads 500,000 leads (``--preload``);
-starts gunicorn (3 sync workers: on 2 cores, 2 would leave the CPU idle while they wait for
-the database; persistent database connections, DEBUG off) on a free port of 127.0.0.1; warms
-it up; runs ``bench/wrk/add_lead.lua`` once per scenario and concurrency; prints a table;
-stops gunicorn.
-Every request goes to 127.0.0.1, every run is bounded in time, and gunicorn is stopped
+starts LeadHub's production server (``deploy/run-web``; ``--server`` picks gunicorn instead,
+to compare servers) on a free port of 127.0.0.1 with persistent database connections and
+DEBUG off; warms it up; runs ``bench/wrk/add_lead.lua`` once per scenario and concurrency;
+prints a table; stops the server. ``--rounds N`` repeats the whole comparison N times in one
+run; ``--soak-minutes M`` then runs the simple add at concurrency 8 for M minutes on a warm
+server and reports its p99, its slowest request and the requests over 50 ms.
+Every request goes to 127.0.0.1, every run is bounded in time, and every server is stopped
 whatever happens. The database is kept (for ``--profile --reuse-database``); the next run
 drops it. Besides requests/s and latency it prints the CPU time per request of gunicorn,
 PostgreSQL and wrk, and how busy the machine was: the CPU figures hold even when other
 programs share the machine, the throughput does not.
 
 With ``--baseline`` it first runs the simple scenario against ``bench/baseline_app.py``, a bare
-Django view doing two SELECTs and one INSERT (the issue's yardstick), under the same gunicorn
-on the same database: this VM's speed moves from run to run, and the baseline measured in the
-same minute tells how fast the machine was.
+Django view doing two SELECTs and one INSERT (the issue's yardstick), on the reference server
+(gunicorn, 3 sync workers: on 2 cores, 2 would leave the CPU idle while they wait for the
+database) on the same database: this VM's speed moves from run to run, and the baseline
+measured in the same minute tells how fast the machine was. The summary prints LeadHub/bare
+per concurrency and round, and the mixed add's rate over the simple add's.
 
 With ``--profile N`` it instead runs N requests per scenario in-process through the WSGI
 application (as gunicorn calls it) under cProfile against the same database, and prints the
@@ -71,15 +76,22 @@ SCENARIOS = {
 }
 # wrk threads and connections per concurrency level.
 WRK_SHAPES = {1: (1, 1), 8: (2, 8)}
+# Servers --server can start for LeadHub; the bare view always runs on "gunicorn-sync" with
+# 3 workers (the issues' reference).
+SERVERS = ("run-web", "gunicorn-sync", "gunicorn-gthread")
+REFERENCE_WORKERS = 3
+SLOW_MS = 50
 WARMUP_SECONDS = 3
 STARTUP_TIMEOUT = 60
 STOP_TIMEOUT = 15
 SETUP_TIMEOUT = 600
 # Local ports in TIME_WAIT above which a run waits (a 20 s run at 1,000/s leaves 20,000).
 TIME_WAIT_LIMIT = 10_000
-MAX_WRK_RUNS = 9  # the Lua script puts the run number (0-8) into the phone numbers
-BENCH_AREA_CODE = "602"  # the Lua script's numbers: 602, run, thread, counter
-PROFILE_PHONE_PREFIX = "6029"
+BENCH_AREA_CODE = "602"  # the Lua script's numbers: 602 and 7 digits (a block per run)
+# Numbers a block holds per wrk thread and second of run (above any rate seen here).
+NUMBERS_PER_THREAD_SECOND = 2000
+PROFILE_PHONE_PREFIX = "6029"  # the wrk runs' blocks stay below it
+NUMBER_LIMIT = 9_000_000
 BASELINE_APP = "bench.baseline_app:application"
 # A call centre's database already holds leads. An empty leads table is not what production
 # sees: PostgreSQL then re-analyses and vacuums it every few hundred inserts (its thresholds
@@ -104,6 +116,7 @@ class RunResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    over_50ms: int
     sample: str
     # CPU seconds spent during the run: gunicorn workers, PostgreSQL backends of the bench
     # database, wrk; and how busy the whole machine was (all CPUs, 0-100 %).
@@ -111,6 +124,8 @@ class RunResult:
     cpu_db: float = 0.0
     cpu_wrk: float = 0.0
     machine_busy: float = 0.0
+    round: int = 0
+    server: str = ""
 
     def cpu_ms_per_request(self, seconds: float) -> float:
         return 1000 * seconds / self.requests if self.requests else 0.0
@@ -139,6 +154,8 @@ def main() -> int:
         sys.exit("wrk is not installed (apt-get install wrk)")
     results = _load_runs(args, env)
     _print_table(results, args)
+    _print_summary(results, args)
+    print(f"load average after: {_load()}")
     return 0
 
 
@@ -152,7 +169,31 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", default="1,8", help="comma-separated levels: 1, 8 (default both)"
     )
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="run-web",
+        help="LeadHub's server: deploy/run-web (default, the production server) or gunicorn "
+        "with sync workers or with threads and keep-alive (gthread)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="LeadHub's worker processes (default: deploy/run-web's default; 3 for gunicorn)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per worker (run-web, gthread)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the whole comparison (default 1)"
+    )
+    parser.add_argument(
+        "--soak-minutes",
+        type=float,
+        default=0,
+        help="then run the simple add at c8 this long on a warm server (p99, requests > 50 ms)",
+    )
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument(
         "--baseline",
@@ -186,6 +227,8 @@ def _parse_args() -> argparse.Namespace:
         parser.error(f"unknown scenario or concurrency: {sorted(unknown)}")
     if not 1 <= args.duration <= 600:
         parser.error("--duration must be 1-600 seconds")
+    if not 0 <= args.soak_minutes <= 60 or not 0 <= args.rounds <= 5:
+        parser.error("--soak-minutes must be 0-60 and --rounds 0-5")
     return args
 
 
@@ -277,47 +320,79 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
-    """gunicorn in its own process group, always stopped on exit (SIGTERM, then SIGKILL)."""
+class Server:
+    """A web server in its own process group, always stopped on exit (SIGTERM, then SIGKILL).
+
+    ``kind`` "run-web" is deploy/run-web (LeadHub's production server); "gunicorn-sync" and
+    "gunicorn-gthread" are gunicorn with sync workers, or with threads and keep-alive.
+    """
 
     def __init__(
-        self, env: dict[str, str], port: int, workers: int, log_dir: Path, app: str
+        self,
+        env: dict[str, str],
+        port: int,
+        log_dir: Path,
+        app: str,
+        kind: str,
+        workers: int | None,
+        threads: int | None,
     ) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         url = urllib.parse.urlsplit(env["DATABASE_URL"])
         self.database = url.path.lstrip("/")
         self.admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
-        self.log_path = log_dir / f"gunicorn-{app.replace(':', '-')}.log"
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
-            str(gunicorn if gunicorn.exists() else "gunicorn"),
-            app,
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "sync",
-            "--error-logfile",
-            str(self.log_path),
-        ]
-        self.process = subprocess.Popen(
-            command, env=env, cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL
-        )
+        self.log_path = log_dir / f"{kind}-{app.replace(':', '-')}.log"
+        env = {**env, "LEADHUB_BIND": f"127.0.0.1:{port}"}
+        if kind == "run-web":
+            if app != "leadhub.wsgi":
+                raise ValueError("deploy/run-web serves LeadHub only")
+            command = [str(ROOT / "deploy" / "run-web")]
+            env["LEADHUB_PYTHON_BIN"] = str(Path(sys.executable).parent)
+            if workers:
+                env["LEADHUB_WEB_WORKERS"] = str(workers)
+            if threads:
+                env["LEADHUB_WEB_THREADS"] = str(threads)
+            self.describe = f"deploy/run-web (granian WSGI, workers {workers or 'default'})"
+        else:
+            gunicorn = Path(sys.executable).with_name("gunicorn")
+            workers = workers or REFERENCE_WORKERS
+            command = [
+                str(gunicorn if gunicorn.exists() else "gunicorn"),
+                app,
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+            ]
+            if kind == "gunicorn-gthread":
+                command += ["-k", "gthread", "--threads", str(threads or 2), "--keep-alive", "30"]
+            else:
+                command += ["-k", "sync"]
+            self.describe = f"gunicorn {' '.join(command[6:])}, {workers} workers"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         url = f"{self.base_url}/API/lmapi.php?function=version"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
+                raise RuntimeError(f"the server exited early; see {self.log_path}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT} s")
+        raise RuntimeError(f"the server did not answer within {STARTUP_TIMEOUT} s")
 
     def backend_pids(self) -> list[int]:
         with _connect(self.admin_url) as conn:
@@ -338,47 +413,82 @@ class Gunicorn:
             self.process.wait(timeout=STOP_TIMEOUT)
 
 
+class NumberBlocks:
+    """Hands each wrk run its own block of phone numbers (602 and 7 digits), after the highest
+    number a bench run already stored in this database, so every run measures adds."""
+
+    def __init__(self, database_url: str) -> None:
+        self.next = _first_free_number(database_url)
+
+    def take(self, threads: int, seconds: float) -> tuple[int, int]:
+        stride = max(1000, int(seconds * NUMBERS_PER_THREAD_SECOND))
+        base, self.next = self.next, self.next + threads * stride
+        if self.next > NUMBER_LIMIT:
+            raise RuntimeError("phone numbers used up: run without --reuse-database")
+        return base, stride
+
+
 def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]:
     results = []
-    # SIGTERM/SIGINT to this script: unwind through finally, which stops gunicorn.
+    # SIGTERM/SIGINT to this script: unwind through finally, which stops the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    run_number = _first_free_run(env["DATABASE_URL"]) if args.reuse_database else 0
+    numbers = NumberBlocks(env["DATABASE_URL"])
     if args.baseline:
         _baseline_table(env["DATABASE_URL"])
-        runs, run_number = _serve_and_run(
-            args, env, BASELINE_APP, ["simple"], run_number, label="baseline"
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"round {round_number} of {args.rounds}")
+        if args.baseline:
+            results += _serve_and_run(
+                args, env, BASELINE_APP, "gunicorn-sync", ["simple"], numbers, "baseline"
+            )
+        results += _serve_and_run(args, env, "leadhub.wsgi", args.server, args.scenarios, numbers)
+        for result in results:
+            result.round = result.round or round_number
+    if args.soak_minutes:
+        seconds = round(args.soak_minutes * 60)
+        results += _serve_and_run(
+            args, env, "leadhub.wsgi", args.server, ["simple"], numbers, "soak", seconds, [8]
         )
-        results += runs
-    runs, _ = _serve_and_run(args, env, "leadhub.wsgi", args.scenarios, run_number)
-    return results + runs
+    return results
 
 
 def _serve_and_run(
     args: argparse.Namespace,
     env: dict[str, str],
     app: str,
+    kind: str,
     scenarios: list[str],
-    run_number: int,
+    numbers: NumberBlocks,
     label: str = "",
-) -> tuple[list[RunResult], int]:
+    seconds: int = 0,
+    concurrency_levels: list[int] | None = None,
+) -> list[RunResult]:
     results = []
+    workers, threads = (
+        (REFERENCE_WORKERS, None) if label == "baseline" else (args.workers, args.threads)
+    )
     with tempfile.TemporaryDirectory(prefix="leadhub-bench-") as log_dir:
-        server = Gunicorn(env, args.port or _free_port(), args.workers, Path(log_dir), app)
+        port = args.port or _free_port()
+        server = Server(env, port, Path(log_dir), app, kind, workers, threads)
         try:
             server.wait_ready()
-            print(f"gunicorn {app}: {args.workers} sync workers on {server.base_url}")
+            print(f"{app}: {server.describe} on {server.base_url}")
             for scenario in scenarios:
-                # Warm-up: every worker checks the password once and fills its caches.
-                _wrk(server, scenario, 8, WARMUP_SECONDS, run_number)
-                run_number += 1
-                for concurrency in args.concurrency:
-                    result = _wrk(server, scenario, concurrency, args.duration, run_number)
+                # Warm-up: every worker checks the password once (a full hash, which takes
+                # seconds on a busy machine) and fills its caches.
+                for _ in range(5):
+                    if _wrk(server, scenario, 8, WARMUP_SECONDS, numbers).requests > 100:
+                        break
+                for concurrency in concurrency_levels or args.concurrency:
+                    result = _wrk(server, scenario, concurrency, seconds or args.duration, numbers)
                     result.scenario = label or scenario
-                    run_number += 1
+                    result.server = server.describe
                     results.append(result)
                     print(
                         f"  {result.scenario:<8} c={concurrency}: {result.rps:7.1f} req/s, "
-                        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms "
+                        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+                        f"max {result.max_ms:.1f} ms, over {SLOW_MS} ms {result.over_50ms} "
                         f"(load average {_load()})"
                     )
         finally:
@@ -386,24 +496,26 @@ def _serve_and_run(
             log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
             errors = [line for line in log.splitlines() if "Traceback" in line or "ERROR" in line]
             if errors:
-                print(f"gunicorn log has {len(errors)} error lines, e.g.: {errors[0]}")
-    return results, run_number
+                print(f"server log has {len(errors)} error lines, e.g.: {errors[0]}")
+    return results
 
 
-def _first_free_run(database_url: str) -> int:
-    """The first run number whose phone numbers no earlier run of this database used (so a
-    reused database measures adds, not duplicates)."""
+def _first_free_number(database_url: str) -> int:
+    """The 7 digits after 602 above every number an earlier run of this database stored."""
     with _connect(database_url) as conn:
-        used = conn.execute(
-            "SELECT max(substr(phone_number, 4, 1)) FROM leads_lead WHERE phone_number LIKE %s",
-            [f"{BENCH_AREA_CODE}%"],
-        ).fetchone()[0]
+        tables = ["leads_lead"]
         if conn.execute("SELECT to_regclass('bench_baseline')").fetchone()[0]:
-            baseline = conn.execute(
-                "SELECT max(substr(phone_number, 4, 1)) FROM bench_baseline"
+            tables.append("bench_baseline")
+        used = [
+            conn.execute(
+                f"SELECT max(phone_number) FROM {table} "  # noqa: S608 (fixed table names)
+                "WHERE phone_number LIKE %s AND phone_number < %s",
+                [f"{BENCH_AREA_CODE}%", PROFILE_PHONE_PREFIX],
             ).fetchone()[0]
-            used = max(filter(None, [used, baseline]), default=None)
-    return 0 if used is None else int(used) + 1
+            for table in tables
+        ]
+    found = [int(number[len(BENCH_AREA_CODE) :]) for number in used if number]
+    return max(found) + 1 if found else 0
 
 
 def _baseline_table(database_url: str) -> None:
@@ -435,14 +547,12 @@ def _wait_for_free_ports() -> None:
         waited += 2
 
 
-def _wrk(server: "Gunicorn", scenario: str, concurrency: int, seconds: int, run: int) -> RunResult:
-    if run >= MAX_WRK_RUNS:
-        raise RuntimeError(
-            f"at most {MAX_WRK_RUNS} wrk runs per database (numbers carry the run): "
-            "run without --reuse-database to start afresh"
-        )
+def _wrk(
+    server: Server, scenario: str, concurrency: int, seconds: int, numbers: NumberBlocks
+) -> RunResult:
     _wait_for_free_ports()
     threads, connections = WRK_SHAPES[concurrency]
+    base, stride = numbers.take(threads, seconds)
     command = [
         "wrk",
         f"-t{threads}",
@@ -456,7 +566,8 @@ def _wrk(server: "Gunicorn", scenario: str, concurrency: int, seconds: int, run:
         server.base_url,
         "--",
         scenario,
-        str(run),
+        str(base),
+        str(stride),
         USER,
         PASSWORD,
     ]
@@ -497,7 +608,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _cpu_snapshot(server: "Gunicorn") -> tuple[float, float, float, float, float]:
+def _cpu_snapshot(server: Server) -> tuple[float, float, float, float, float]:
     """(gunicorn CPU s, PostgreSQL backends' CPU s, finished children's CPU s, machine busy
     ticks, machine total ticks). The backends are this database's persistent connections."""
     app = sum(_process_cpu(pid) for pid in [server.process.pid, *_children(server.process.pid)])
@@ -533,9 +644,10 @@ def _parse_wrk(output: str, scenario: str, concurrency: int) -> RunResult:
         p90_ms=numbers["p90_us"] / 1000,
         p99_ms=numbers["p99_us"] / 1000,
         max_ms=numbers["max_us"] / 1000,
+        over_50ms=numbers["over_50ms"],
         sample=sample.group(1) if sample else "",
     )
-    if requests_per_second:
+    if requests_per_second and float(requests_per_second.group(1)):
         # wrk's own figure; the same as requests / duration.
         result.seconds = result.requests / float(requests_per_second.group(1))
     return result
@@ -544,47 +656,88 @@ def _parse_wrk(output: str, scenario: str, concurrency: int) -> RunResult:
 def _print_table(results: list[RunResult], args: argparse.Namespace) -> None:
     print()
     print(
-        f"add_lead, gunicorn {args.workers} sync workers, PostgreSQL, wrk on loopback, "
-        f"{args.duration} s per run, {os.cpu_count()} CPUs ({platform.machine()})"
+        f"add_lead, PostgreSQL, wrk on loopback, {args.duration} s per run, "
+        f"{os.cpu_count()} CPUs ({platform.machine()}); servers:"
     )
+    for server in dict.fromkeys(r.server for r in results):
+        print(f"  {server}")
     print()
     print(
-        "| scenario | concurrency | requests/s | p50 ms | p90 ms | p99 ms | max ms | requests "
-        "| added | duplicates | other answers | incomplete | non-2xx | socket errors |"
+        "| round | scenario | concurrency | requests/s | p50 ms | p90 ms | p99 ms | max ms "
+        f"| over {SLOW_MS} ms | requests | added | duplicates | other answers | incomplete "
+        "| non-2xx | socket errors |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
-            f"| {r.scenario} | {r.concurrency} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} "
-            f"| {r.p99_ms:.1f} | {r.max_ms:.1f} | {r.requests} | {r.added} | {r.duplicates} "
-            f"| {r.other} | {r.incomplete} | {r.non_2xx} | {r.socket_errors} |"
+            f"| {r.round or '-'} | {r.scenario} | {r.concurrency} | {r.rps:.0f} | {r.p50_ms:.1f} "
+            f"| {r.p90_ms:.1f} | {r.p99_ms:.1f} | {r.max_ms:.1f} | {r.over_50ms} | {r.requests} "
+            f"| {r.added} | {r.duplicates} | {r.other} | {r.incomplete} | {r.non_2xx} "
+            f"| {r.socket_errors} |"
         )
     print()
     print("CPU per request (load-independent; the machine has 2000 CPU ms per second at most):")
     print()
     print(
-        "| scenario | concurrency | gunicorn ms | PostgreSQL ms | wrk ms | total ms "
+        "| round | scenario | concurrency | server ms | PostgreSQL ms | wrk ms | total ms "
         "| machine busy % | of which others % |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     cpus = os.cpu_count() or 1
     for r in results:
         ours = r.cpu_app + r.cpu_db + r.cpu_wrk
         others = max(0.0, r.machine_busy - 100 * ours / (r.seconds * cpus)) if r.seconds else 0
         print(
-            f"| {r.scenario} | {r.concurrency} | {r.cpu_ms_per_request(r.cpu_app):.2f} "
-            f"| {r.cpu_ms_per_request(r.cpu_db):.2f} | {r.cpu_ms_per_request(r.cpu_wrk):.2f} "
-            f"| {r.cpu_ms_per_request(ours):.2f} | {r.machine_busy:.0f} | {others:.0f} |"
+            f"| {r.round or '-'} | {r.scenario} | {r.concurrency} "
+            f"| {r.cpu_ms_per_request(r.cpu_app):.2f} | {r.cpu_ms_per_request(r.cpu_db):.2f} "
+            f"| {r.cpu_ms_per_request(r.cpu_wrk):.2f} | {r.cpu_ms_per_request(ours):.2f} "
+            f"| {r.machine_busy:.0f} | {others:.0f} |"
         )
     print()
     print(
         "added: SUCCESS answers; duplicates: expected DUPLICATE errors (mix repeats every 10th "
-        "number); other: any other answer; incomplete: a mix SUCCESS without its hopper and "
-        "callback notices."
+        f"number); other: any other answer; incomplete: a mix SUCCESS without its hopper and "
+        f"callback notices. over {SLOW_MS} ms: latency samples in wrk's record (which adds "
+        "coordinated-omission samples below each slow request: 0 means no request took longer)."
     )
     for r in results:
         if r.sample:
             print(f"sample unexpected answer ({r.scenario}, c={r.concurrency}): {r.sample[:300]}")
+
+
+def _print_summary(results: list[RunResult], args: argparse.Namespace) -> None:
+    """Issue 14's figures: LeadHub/bare per concurrency, mixed/simple, and the soak."""
+
+    def rate(round_number: int, scenario: str, concurrency: int) -> float | None:
+        found = [
+            r.rps
+            for r in results
+            if (r.round, r.scenario, r.concurrency) == (round_number, scenario, concurrency)
+        ]
+        return found[0] if found else None
+
+    print()
+    print(
+        "| round | concurrency | LeadHub/bare (target c8 ≥ 0.9, c1 ≥ 0.8) | mix/simple (≥ 0.75) |"
+    )
+    print("|---:|---:|---:|---:|")
+    for round_number in sorted({r.round for r in results if r.round}):
+        for concurrency in args.concurrency:
+            simple = rate(round_number, "simple", concurrency)
+            bare = rate(round_number, "baseline", concurrency)
+            mix = rate(round_number, "mix", concurrency)
+            ratio = f"{simple / bare:.2f}" if simple and bare else "-"
+            mixed = f"{mix / simple:.2f}" if mix and simple else "-"
+            print(f"| {round_number} | {concurrency} | {ratio} | {mixed} |")
+    for r in results:
+        if r.scenario == "soak":
+            print()
+            print(
+                f"soak: {r.seconds / 60:.1f} min at c{r.concurrency}, {r.requests} requests, "
+                f"{r.rps:.0f}/s: p99 {r.p99_ms:.1f} ms (target < 15), max {r.max_ms:.1f} ms, "
+                f"samples over {SLOW_MS} ms {r.over_50ms} (target 0), "
+                f"non-2xx {r.non_2xx}, socket errors {r.socket_errors}"
+            )
 
 
 # --- profile ----------------------------------------------------------------------------------

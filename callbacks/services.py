@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.selectors import campaign_get
-from leadhub.db import fastsql
 
 from .models import Callback
 
@@ -132,10 +131,12 @@ def callback_request_check(request: CallbackRequest, *, now: datetime) -> Callba
     )
 
 
-def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: datetime) -> Callback:
-    """Store a checked callback for a lead. The lead's status (CBHOLD) is the caller's job."""
-    callback = Callback(
-        lead_id=lead_id,
+def callback_new(*, plan: CallbackPlan, list_id: int, now: datetime) -> Callback:
+    """A checked callback for a new lead, unsaved: the caller stores it with the lead (its
+    lead_id is set then: ``fastsql.lead_insert``). The lead's status (CBHOLD) is the caller's
+    job too."""
+    return Callback(
+        lead_id=None,
         list_id=list_id,
         campaign_id=plan.campaign_id,
         status="ACTIVE",
@@ -147,5 +148,3 @@ def callback_create(*, plan: CallbackPlan, lead_id: int, list_id: int, now: date
         user_group=plan.user_group[:20],
         lead_status=plan.status[:STATUS_WIDTH],
     )
-    fastsql.callback_insert(callback)
-    return callback

@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from leadhub.db import fastsql
-
 from .models import HopperEntry
 
 
@@ -34,9 +32,3 @@ def hopper_entry_new(
         source="P",
         vendor_lead_code=vendor_lead_code,
     )
-
-
-def hopper_entry_insert(entry: HopperEntry) -> HopperEntry:
-    """Store one row of ``hopper_entry_new`` (its ``hopper_id`` is set)."""
-    fastsql.hopper_insert(entry)
-    return entry

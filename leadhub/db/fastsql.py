@@ -19,8 +19,6 @@ from .batches import (
 from .cursors import cursor, model_table
 from .inserts import (
     api_log_insert,
-    callback_insert,
-    hopper_insert,
     insert,
     insert_rows,
     instances_as_rows,
@@ -32,10 +30,8 @@ from .lookups import dnc_number_listed, lead_phone_duplicate
 __all__ = [
     "LoginGate",
     "api_log_insert",
-    "callback_insert",
     "cursor",
     "dnc_number_listed",
-    "hopper_insert",
     "import_job_lock",
     "index_scans_prefer",
     "insert",

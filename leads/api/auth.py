@@ -1,15 +1,10 @@
 """Login of legacy API callers: password, lockout (D7), IP lists, and a fast path (D6)."""
 
 import enum
-import hmac
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password
-from django.core.cache import cache
 from django.db.models import Q
 
 from leadhub.db import config_cache, fastsql
@@ -17,6 +12,7 @@ from leadhub.db.locks import LockStatement
 
 from ..api_access import ip_blocked
 from ..models import ApiUserProfile, LoginFailureMinute
+from .passwords import password_matches
 
 LOCK_AFTER_FAILURES = 10
 LOCK_MINUTES = 15
@@ -38,49 +34,6 @@ class LoginResult(enum.Enum):
 class Login:
     result: LoginResult
     profile: ApiUserProfile | None = None
-
-
-def _password_digest(user_id: int, encoded: str, password: str) -> str:
-    # Keyed by the stored hash, so a password change invalidates it by itself. Only the
-    # digest is kept in the cache, never the password.
-    message = f"{user_id}\x00{encoded}\x00{password}".encode()
-    return "lmapi-auth:" + hmac.new(settings.SECRET_KEY.encode(), message, "sha256").hexdigest()
-
-
-# Digests this process verified or found in the cache, with the time (epoch seconds) until
-# which the cache remembers them: a dictionary lookup instead of the cache's lock and
-# unpickling on every request, never for longer than the cache entry lives. Digests only.
-_remembered: dict[str, float] = {}
-_REMEMBERED_MAX = 4096
-
-
-def password_matches(user, password: str) -> bool:
-    """Django's password check, remembered for LMAPI_AUTH_CACHE_SECONDS after a success
-    (a hash costs hundreds of milliseconds; the API must not, D6). Exact comparison."""
-    if not password or not user.password:
-        return False
-    key = _password_digest(user.pk, user.password, password)
-    now = time.time()
-    if _remembered.get(key, 0.0) > now:
-        return True
-    until = cache.get(key)
-    if until:
-        _remember(key, until)
-        return True
-    if check_password(password, user.password):
-        until = now + settings.LMAPI_AUTH_CACHE_SECONDS
-        cache.set(key, until, settings.LMAPI_AUTH_CACHE_SECONDS)
-        _remember(key, until)
-        return True
-    return False
-
-
-def _remember(key: str, until: object) -> None:
-    if type(until) is not float:  # an entry written before its expiry was stored in it
-        return
-    if len(_remembered) >= _REMEMBERED_MAX:
-        _remembered.clear()
-    _remembered[key] = until
 
 
 def _minute(moment: datetime) -> datetime:

@@ -17,7 +17,7 @@ duplicates (keys, query,    ``duplicates.DuplicateRule``: ``duplicates.duplicate
 windows, statuses, locks)   ``duplicates_batch.DuplicateBatch`` (in-file, re-check)
 custom fields, defaults     ``custom_fields.custom_field_plan``: ``custom_fields`` /
                             ``CustomFieldBatch``
-hopper, local call time     ``hopper.hopper_entries``: ``hopper.hopper_add`` (batch of one)
+hopper, local call time     ``hopper.hopper_entries``: ``hopper.hopper_entry_for`` (batch of one)
 how each value is stored    ``storage.lead_build`` / ``storage.LeadRows``
 ==========================  ============================================================
 

@@ -3,7 +3,7 @@ for; with the local call time check, only when its local time is inside the call
 governs its list (``campaigns.calltimes``, contract §3.14, the state rules included).
 
 Batch form ``hopper_entries`` (the importer's batches: the rows to insert in one statement);
-single form ``hopper_add`` (the API's add: the batch of one, stored).
+single form ``hopper_entry_for`` (the API's add: the batch of one, stored with the lead).
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from campaigns.calltimes import call_time_for_list, lead_is_dialable
 from campaigns.models import HopperEntry
-from campaigns.services import hopper_entry_insert, hopper_entry_new
+from campaigns.services import hopper_entry_new
 from leads.models import Lead
 from leads.outcomes import HopperOutcome
 from leads.rules import fit_to_column
@@ -71,13 +71,18 @@ def hopper_entries(
     return entries
 
 
-def hopper_add(hopper: HopperRequest, lead: Lead, now: datetime) -> HopperOutcome:
-    """The single form: put a stored lead into the hopper (the batch of one)."""
+def hopper_entry_for(hopper: HopperRequest, lead: Lead, now: datetime) -> HopperEntry | None:
+    """The single form: a new lead's unsaved hopper row (the batch of one), or None where the
+    local call time check keeps it out. The caller stores it with the lead (its lead_id is
+    set then: ``fastsql.lead_insert``)."""
     candidate = HopperLead(
         lead.lead_id, lead.list_id, lead.gmt_offset_now, lead.state, lead.vendor_lead_code
     )
-    entry = hopper_entries([candidate], hopper, now=now)[0]
+    return hopper_entries([candidate], hopper, now=now)[0]
+
+
+def hopper_outcome(entry: HopperEntry | None) -> HopperOutcome:
+    """What the add reports of a stored ``hopper_entry_for`` row."""
     if entry is None:
         return HopperOutcome(added=False)
-    hopper_entry_insert(entry)
     return HopperOutcome(added=True, hopper_id=entry.hopper_id)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from callbacks.services import callback_create
+from callbacks.services import callback_new
 from leadhub.db import fastsql
 from leadhub.db.locks import lead_lock_keys
 
@@ -21,7 +21,7 @@ from ..outcomes import (
 from ..pipeline.custom_fields import custom_fields
 from ..pipeline.dnc import campaign_dnc_blocked, dnc_number_blocked
 from ..pipeline.duplicates import Candidate, duplicate_find
-from ..pipeline.hopper import hopper_add
+from ..pipeline.hopper import hopper_entry_for, hopper_outcome
 from ..pipeline.lists import list_for_lead
 from ..pipeline.phone_checks import checks_in_force, phone_check
 from ..pipeline.storage import lead_build
@@ -131,9 +131,12 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         entry_list_id=list_id if stored_custom else entry_list_id,
         custom_values=custom.values if stored_custom else None,
     )
-    fastsql.lead_insert(lead)
-    # What follows a new lead's insert (alt phones, hopper row, callback) comes after this
-    # line, as after the insert of a batch in importing.stores._Store._write.
+    hopper = hopper_entry_for(options.hopper, lead, now) if options.hopper is not None else None
+    callback = callback_new(plan=plan, list_id=list_id, now=now) if plan is not None else None
+    # The hopper row and the callback go with the lead: one round trip on PostgreSQL.
+    fastsql.lead_insert(lead, [row for row in (hopper, callback) if row is not None])
+    # What follows a new lead's insert (alt phones) comes after this line, as after the
+    # insert of a batch in importing.stores._Store._write.
     # Webhooks (issue 12, D19): the new-lead URL and lead.created, in this transaction.
     lead_created(lead, door=actor.door, now=now)
     outcome.lead_id = lead.lead_id
@@ -145,9 +148,8 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
         outcome.alt_phones = add_alt_phones(lead, request.alt_phones)
     outcome.custom_fields = custom
     if options.hopper is not None:
-        outcome.hopper = hopper_add(options.hopper, lead, now)
+        outcome.hopper = hopper_outcome(hopper)
     if plan is not None:
-        callback_create(plan=plan, lead_id=lead.lead_id, list_id=list_id, now=now)
         outcome.callback = CallbackOutcome(
             result=CallbackResult.ADDED,
             # Echoed as the caller wrote it; stored as the campaign spells it (D11).

@@ -43,7 +43,7 @@ def test_a_lock_written_by_another_worker_holds_for_a_remembered_login(client, c
     assert add_lead(client, "7275550001").content.startswith(b"SUCCESS")
     _lock_elsewhere(caller)
 
-    with mock.patch("leads.api.auth.check_password") as check:
+    with mock.patch("leads.api.passwords.check_password") as check:
         body = add_lead(client, "7275550002").content.decode()
 
     assert body == LOCKED
@@ -55,7 +55,7 @@ def test_a_locked_users_guesses_are_not_checked_so_a_right_one_cannot_be_told(cl
     """Locked: right and wrong passwords get the same answer and neither is hashed."""
     _lock_elsewhere(caller)
 
-    with mock.patch("leads.api.auth.check_password") as check:
+    with mock.patch("leads.api.passwords.check_password") as check:
         right = add_lead(client, "7275550003").content.decode()
         wrong = add_lead(client, "7275550003", password="guess").content.decode()
 

@@ -127,10 +127,10 @@ def test_a_rolled_back_add_logs_no_url(client, caller):
     """D19/D10: the URL row shares the lead's transaction."""
     SystemSettingsFactory(new_lead_url="http://127.0.0.1:9/new?ph=--A--phone_number--B--")
     with (
-        mock.patch("leads.services.add.hopper_add", side_effect=DatabaseError("boom")),
+        mock.patch("leads.services.add.add_alt_phones", side_effect=DatabaseError("boom")),
         pytest.raises(DatabaseError),
     ):
-        add_lead(client, phone_number="7275559999", add_to_hopper="Y")
+        add_lead(client, phone_number="7275559999", multi_alt_phones="7275551212_1_work")
     assert not Lead.objects.exists()
     assert not Delivery.objects.exists()
 

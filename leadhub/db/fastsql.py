@@ -2,7 +2,8 @@
 
 Each lives in a module of this package by job: ``cursors`` (the hot path's cursor, with
 server-side prepared statements on PostgreSQL), ``inserts`` (single-row and per-request
-inserts), ``lookups`` (the raw duplicate and DNC lookups), ``logins`` (the API login's gate and
+inserts), ``lookups`` (the raw duplicate and DNC lookups), ``counts`` (screens' row counts: the
+planner's estimate past a bound), ``logins`` (the API login's gate and
 failure count) and ``batches`` (the importer's COPY, ``executemany`` and bulk statements).
 """
 
@@ -16,6 +17,7 @@ from .batches import (
     rows_insert,
     rows_insert_returning_ids,
 )
+from .counts import count_bounded, count_estimated
 from .cursors import cursor, model_table
 from .inserts import (
     api_log_insert,
@@ -33,6 +35,8 @@ __all__ = [
     "LoginGate",
     "api_log_insert",
     "callback_insert",
+    "count_bounded",
+    "count_estimated",
     "cursor",
     "dnc_number_listed",
     "hopper_insert",

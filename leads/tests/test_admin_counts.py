@@ -1,0 +1,71 @@
+"""The lead list's count on big tables: exact up to a bound, PostgreSQL's planner estimate
+beyond it (``fastsql.count_bounded``), so a page view never counts the whole table."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from leadhub.db import fastsql
+from leads.admin import paging
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+def _counts(queries) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_count_within_the_bound_is_exact(lead_list):
+    LeadFactory.create_batch(3, list=lead_list)
+    assert fastsql.count_bounded(Lead.objects.all(), exact_up_to=3) == (3, True)
+    assert fastsql.count_bounded(Lead.objects.filter(pk=-1), exact_up_to=3) == (0, True)
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="the other databases count exactly")
+def test_past_the_bound_other_databases_count_exactly(lead_list):
+    LeadFactory.create_batch(4, list=lead_list)
+    assert fastsql.count_bounded(Lead.objects.all(), exact_up_to=2) == (4, True)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the planner's estimate: PostgreSQL")
+def test_past_the_bound_postgresql_estimates_without_counting_every_row(lead_list):
+    LeadFactory.create_batch(4, list=lead_list)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leads_lead")
+    with CaptureQueriesContext(connection) as captured:
+        count, exact = fastsql.count_bounded(Lead.objects.all(), exact_up_to=2)
+    assert not exact
+    assert count >= 3  # at least the rows counted before the bound stopped it
+    counts = _counts(captured.captured_queries)
+    assert len(counts) == 1 and "LIMIT 3" in counts[0]
+    assert any(q["sql"].startswith("EXPLAIN") for q in captured.captured_queries)
+
+
+def test_lead_list_counts_no_further_than_the_bound(admin_client, lead_list, monkeypatch):
+    monkeypatch.setattr(paging, "EXACT_COUNT_UP_TO", 2)
+    LeadFactory.create_batch(4, list=lead_list)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(reverse("admin:leads_lead_changelist"))
+    assert response.status_code == 200
+    lead_counts = [sql for sql in _counts(captured.captured_queries) if "leads_lead" in sql]
+    estimated = 'id="count-estimate"' in response.content.decode()
+    if ON_POSTGRESQL:
+        assert lead_counts and all("LIMIT 3" in sql for sql in lead_counts)
+        assert estimated
+    else:
+        assert response.context["cl"].result_count == 4
+        assert not estimated
+
+
+def test_lead_list_filtered_to_few_leads_shows_their_exact_count(admin_client, lead_list):
+    LeadFactory.create_batch(2, list=lead_list)
+    LeadFactory()
+    response = admin_client.get(
+        reverse("admin:leads_lead_changelist"), {"list__list_id__exact": lead_list.pk}
+    )
+    assert response.context["cl"].result_count == 2
+    assert 'id="count-estimate"' not in response.content.decode()

@@ -79,6 +79,9 @@ def _parse_args() -> argparse.Namespace:
     imports.add_argument("--database-url", required=True)
     imports.add_argument("--rows", type=int, default=1_000_000)
     imports.add_argument("--list-id", type=int, default=7001)
+    imports.add_argument(
+        "--truncate", action="store_true", help="empty the leads table first (the empty side)"
+    )
     imports.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "growth-bench"))
     args = parser.parse_args()
     for url in (getattr(args, key, None) for key in ("database_url", "small", "big")):
@@ -254,6 +257,8 @@ def admin(args: argparse.Namespace) -> None:
     sizes = {url: _count(url) for url in (args.small, args.big)}
     timings: dict[tuple[str, str], list[float]] = {}
     firsts: dict[tuple[str, str], list[float]] = {}
+    # DEBUG off: the admin's pages name their static files by the manifest.
+    api_bench._manage(api_bench._server_env(args.small), "collectstatic", "--noinput", "-v", "0")
     for _ in range(args.rounds):
         for url in (args.small, args.big):
             # Plain HTTP on loopback: the session cookie may not be marked Secure.
@@ -344,6 +349,9 @@ def import_(args: argparse.Namespace) -> None:
 
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.truncate:
+        with api_bench._connect(args.database_url) as conn:
+            conn.execute("TRUNCATE leads_lead CASCADE")
     csv_path = workdir / f"leads-{args.rows}.csv"
     dnc = import_bench.generate_csv(csv_path, args.rows, random.Random(20240601))
     os.environ.update(

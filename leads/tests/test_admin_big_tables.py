@@ -1,15 +1,20 @@
-"""The lead list's count on big tables: exact up to a bound, PostgreSQL's planner estimate
-beyond it (``fastsql.count_bounded``), so a page view never counts the whole table."""
+"""The admin's reads on big tables (issue 14, growth): the lead list's count is exact up to a
+bound and PostgreSQL's planner estimate beyond it (``fastsql.count_bounded``); the status
+filter's choices walk the (list, status) index on PostgreSQL; the dashboard's loads per day
+read only what the (entry_date, door) index holds."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from leadhub.db import fastsql
 from leads.admin import paging
+from leads.admin.search import lead_statuses
 from leads.models import Lead
-from leads.tests.factories import LeadFactory
+from leads.statistics import leads_loaded_per_day
+from leads.tests.factories import LeadFactory, LeadListFactory
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = connection.vendor == "postgresql"
@@ -69,3 +74,35 @@ def test_lead_list_filtered_to_few_leads_shows_their_exact_count(admin_client, l
     )
     assert response.context["cl"].result_count == 2
     assert 'id="count-estimate"' not in response.content.decode()
+
+
+def test_status_choices_are_the_distinct_statuses_of_every_list(lead_list):
+    other = LeadListFactory()
+    for status in ("SALE", "NEW", "NEW", "B"):
+        LeadFactory(list=lead_list, status=status)
+    LeadFactory(list=other, status="A")
+    LeadFactory(list_id=55555, status="DNC")  # a list that was never defined
+    with CaptureQueriesContext(connection) as captured:
+        assert lead_statuses() == ["A", "B", "DNC", "NEW", "SALE"]
+    if ON_POSTGRESQL:
+        # One index probe per (list, status) pair, not a read of the whole table.
+        assert [q["sql"][:14] for q in captured.captured_queries] == ["WITH RECURSIVE"]
+
+
+def test_status_choices_of_an_empty_table_are_none():
+    assert fastsql.column_values_distinct(Lead, "status", index_leading="list_id") == []
+
+
+def test_dashboard_loads_per_day_read_only_the_entry_date_door_index(lead_list):
+    LeadFactory(list=lead_list, door=Lead.Door.UPLOAD)
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as captured:
+        days = leads_loaded_per_day(days=30, now=now)
+    assert sum(day.upload for day in days) == 1
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    # COUNT(*) and the two columns of lead_entry_date_door: an index-only scan can answer.
+    assert "COUNT(*)" in sql
+    columns = {name for name in ("lead_id", "list_id", "status", "phone_number") if name in sql}
+    assert columns == set()
+    index = next(i for i in Lead._meta.indexes if i.name == "lead_entry_date_door")
+    assert index.fields == ["entry_date", "door"]

@@ -41,7 +41,8 @@ class DayLoads:
 
 def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
     """Leads added per local day and door over the last ``days`` days, today included, oldest
-    first, days without leads included. One query on the entry_date index.
+    first, days without leads included. One query on the (entry_date, door) index: it reads the
+    index entries of the leads loaded in those days, whatever the size of the table.
 
     Days are cut at local midnight at today's UTC offset: the timestamp is shifted by that
     offset and truncated in UTC, which every backend does without time-zone tables (MariaDB
@@ -56,7 +57,8 @@ def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
         Lead.objects.filter(entry_date__gte=start)
         .annotate(day=TruncDate(local_entry, tzinfo=UTC))
         .values("day", "door")
-        .annotate(count=Count("lead_id"))
+        # COUNT(*): entry_date and door only, so the lead_entry_date_door index answers alone.
+        .annotate(count=Count("*"))
         .order_by()
     )
     counts: dict[date, dict[str, int]] = {}

@@ -2,8 +2,10 @@
 
 Each lives in a module of this package by job: ``cursors`` (the hot path's cursor, with
 server-side prepared statements on PostgreSQL), ``inserts`` (single-row and per-request
-inserts), ``lookups`` (the raw duplicate and DNC lookups), ``logins`` (the API login's gate and
-failure count) and ``batches`` (the importer's COPY, ``executemany`` and bulk statements).
+inserts), ``lookups`` (the raw duplicate and DNC lookups), ``counts`` (screens' row counts, the
+planner's estimate past a bound, and filter choices by an index walk), ``logins`` (the API
+login's gate and failure count) and ``batches`` (the importer's COPY, ``executemany`` and bulk
+statements).
 """
 
 from .batches import (
@@ -16,6 +18,7 @@ from .batches import (
     rows_insert,
     rows_insert_returning_ids,
 )
+from .counts import column_values_distinct, count_bounded, count_estimated
 from .cursors import cursor, model_table
 from .inserts import (
     api_log_insert,
@@ -28,8 +31,11 @@ from .logins import LoginGate, login_failure_add, login_gate
 from .lookups import dnc_number_listed, lead_phone_duplicate
 
 __all__ = [
+    "column_values_distinct",
     "LoginGate",
     "api_log_insert",
+    "count_bounded",
+    "count_estimated",
     "cursor",
     "dnc_number_listed",
     "import_job_lock",

@@ -4,9 +4,12 @@ Read-only, like ``leads.selectors``, but for people browsing rather than for the
 """
 
 import re
+from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+
+from leadhub.db import fastsql
 
 from ..models import ApiLogEntry, Lead
 from ..phones import NANP_PHONE_CODE, phone_normalise
@@ -76,20 +79,21 @@ def leads_of_import_filter(job) -> Q:
 
 
 def lead_statuses() -> list[str]:
-    """The statuses leads have, for the leads filter (cached: see ``_distinct_cached``)."""
-    return _distinct_cached("lead-statuses", Lead.objects.all(), "status")
+    """The statuses leads have, for the leads filter (cached: see ``_distinct_cached``). On
+    PostgreSQL a walk of the (list, status) index (``fastsql.column_values_distinct``)."""
+    return _distinct_cached(
+        "lead-statuses",
+        lambda: fastsql.column_values_distinct(Lead, "status", index_leading="list_id"),
+    )
 
 
 def api_log_functions() -> list[str]:
     """The functions the API log holds, for its filter (cached: see ``_distinct_cached``)."""
-    return _distinct_cached("api-log-functions", ApiLogEntry.objects.all(), "function")
+    rows = ApiLogEntry.objects.order_by("function").values_list("function", flat=True)
+    return _distinct_cached("api-log-functions", lambda: list(rows.distinct()))
 
 
-def _distinct_cached(key: str, rows: QuerySet, column: str) -> list[str]:
+def _distinct_cached(key: str, read: Callable[[], list[str]]) -> list[str]:
     """Distinct values of a column of a big table. Reading them scans the table or an index,
     so the answer is cached for a few minutes: such values change rarely."""
-    return cache.get_or_set(
-        f"leadhub:{key}",
-        lambda: list(rows.order_by(column).values_list(column, flat=True).distinct()),
-        DISTINCT_CACHE_SECONDS,
-    )
+    return cache.get_or_set(f"leadhub:{key}", read, DISTINCT_CACHE_SECONDS)

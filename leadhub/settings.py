@@ -228,6 +228,42 @@ TASKS = {
     }
 }
 
+# --- Many boxes (README, "Production": from one box to many) ---------------------------------
+# REDIS_URL (e.g. redis://10.0.0.5:6379/0) makes Django's Redis cache the default cache, shared
+# by every worker of every box: the configuration generation (leadhub/db/config_cache.py),
+# remembered API logins, per-caller throttles. API and admin lockouts stay in the database
+# (read on every login, under the user's row lock: a lock holds on every box at once).
+# RQ_REDIS_URL (REDIS_URL unless set; empty keeps the database queue) moves the task queues to
+# RQ, run by `manage.py rqworker` (deploy/leadhub-worker@.service); a Redis database of its own
+# is advised, so that the cache's eviction policy never drops a queued job.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL", REDIS_URL)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadhub"),
+        }
+    }
+if RQ_REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "webhooks"]}}
+    RQ_QUEUES = {
+        # RQ ends a job at its timeout (180 s by default): an import or export takes longer,
+        # and a killed or timed-out one is resumed by `resume_imports` (deploy/leadhub-resume).
+        "default": {
+            "URL": RQ_REDIS_URL,
+            "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "86400")),
+        },
+        "webhooks": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+    }
+# An import or export whose worker has not reported for this long (an import reports once per
+# committed batch) is started again by `resume_imports` or a look at its progress page: an
+# import after its last committed batch, an export from the start. Keep it well above the
+# time a batch takes; a run taken over by mistake stops at its next batch (nothing doubled).
+TASK_STALE_SECONDS = int(os.environ.get("TASK_STALE_SECONDS", "300"))
+
 # Outgoing hooks (README, "Webhooks"; D19): the new-lead URL and signed events, sent by a
 # worker on the "webhooks" queue (`manage.py db_worker --queue-name webhooks`).
 # Hosts that may resolve to private or loopback addresses (refused otherwise).

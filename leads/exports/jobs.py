@@ -31,7 +31,7 @@ from .writing import CHUNK_ROWS, export_write
 logger = logging.getLogger(__name__)
 
 Status = ExportJob.Status
-STALE_AFTER = timedelta(minutes=5)
+STALE_AFTER = timedelta(seconds=settings.TASK_STALE_SECONDS)
 FINISHED = (Status.DONE, Status.FAILED)
 
 

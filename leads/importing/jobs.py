@@ -13,6 +13,7 @@ from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +32,7 @@ from .reading import inspect_file
 
 Status = ImportJob.Status
 # A RUNNING or CHECKING job whose worker has not reported for this long is started again.
-STALE_AFTER = timedelta(minutes=5)
+STALE_AFTER = timedelta(seconds=settings.TASK_STALE_SECONDS)
 EDITABLE = (Status.UPLOADED, Status.CHECKED)
 # Stopped jobs that go on after their last committed batch when started again.
 RESUMABLE = (Status.FAILED, Status.CANCELLED)

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -340,6 +341,24 @@ def test_a_running_export_whose_worker_stopped_reporting_is_queued_again(setting
 
     assert progress["status"] == Status.DONE and progress["rows_done"] == 3
     assert len(csv_rows(ExportJob.objects.get())) == 3
+
+
+def test_resume_imports_starts_again_an_export_whose_worker_stopped(settings, viewer):
+    """The scheduled `resume_imports` (deploy/leadhub-resume.timer) takes over a killed
+    export even when nobody watches its page: on many boxes no worker retries it."""
+    settings.TASKS = QUEUE_ONLY
+    LeadFactory.create_batch(2)
+    job = jobs.export_job_create(user=viewer, query="", file_format="csv")
+    stale = timezone.now() - jobs.STALE_AFTER - timedelta(seconds=1)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING, task_id="lost-run", updated_at=stale
+    )
+    settings.TASKS = IMMEDIATE
+
+    call_command("resume_imports", stdout=io.StringIO())
+
+    job.refresh_from_db()
+    assert job.status == Status.DONE and len(csv_rows(job)) == 2
 
 
 def test_deleting_an_export_deletes_its_file(client, viewer):

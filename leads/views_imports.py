@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from leadhub.stored_files import stored_open
 from leads.admin.filters import IMPORT_JOB_PARAMETER
 from leads.forms_imports import (
     ConfirmImportForm,
@@ -338,7 +339,9 @@ def import_result(request: HttpRequest, model_admin, pk: int, kind: str) -> File
     if not file:
         raise Http404("This import has no result file of that kind.")
     stem = job.original_name.rsplit(".", 1)[0] or f"import-{job.pk}"
-    return FileResponse(file.open("rb"), as_attachment=True, filename=f"{stem}-result.{kind}")
+    return FileResponse(
+        stored_open(file.name), as_attachment=True, filename=f"{stem}-result.{kind}"
+    )
 
 
 def import_job_page(request: HttpRequest, model_admin, pk: int) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from leadhub.stored_files import stored_open
 from leads.exports import jobs
 from leads.exports.visible import ExportQueryError, export_query_clean, leads_visible
 from leads.models import ExportJob, Lead
@@ -166,5 +167,7 @@ class ExportJobAdmin(admin.ModelAdmin):
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404("This export has no file yet.")
         return FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=jobs.export_download_name(job)
+            stored_open(job.file.name),
+            as_attachment=True,
+            filename=jobs.export_download_name(job),
         )

@@ -7,22 +7,21 @@ What callers may rely on:
   and queues ``tasks.export_run_task``;
 * ``export_run`` applies that query string again, as the job's owner, when it runs: a user who
   lost the lead view permission in between gets a FAILED job and no file;
-* the file is written under a temporary name and renamed when complete: a DONE job has its
-  whole file, a job killed half-way is started again by ``export_job_progress`` once its
+* the file is written to the storage (``leadhub.stored_files.stored_output``: under a
+  temporary name renamed when complete on disk, uploaded when complete on S3): a DONE job has
+  its whole file, a job killed half-way is started again by ``export_job_progress`` once its
   worker has not reported for ``STALE_AFTER``;
 * only the owner or a superuser may see a job or download its file (``export_job_visible_to``).
 """
 
 import logging
-import os
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from leadhub.stored_files import stored_output
 from leads.models import ExportJob
 
 from .visible import ExportQueryError, export_query_clean, leads_visible
@@ -72,10 +71,9 @@ def _enqueue(job: ExportJob) -> None:
     ExportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(task_id=result.id[:64])
 
 
-def export_file_path(job: ExportJob) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "exports" / f"lead-export-{job.pk}.{job.file_format}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def export_file_name(job: ExportJob) -> str:
+    """The storage name of the export's file."""
+    return f"exports/lead-export-{job.pk}.{job.file_format}"
 
 
 def export_download_name(job: ExportJob) -> str:
@@ -98,9 +96,7 @@ def export_run(job: ExportJob, *, run_id: str, chunk_rows: int = CHUNK_ROWS) -> 
     ):
         return job
     job.refresh_from_db()
-    path = export_file_path(job)
-    # A run's own temporary file: a run that lost the job never writes into its successor's.
-    partial = path.with_name(f"{path.name}.{run_id[-12:]}.part")
+    name = export_file_name(job)
     mine = ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING, task_id=run_id[:64])
 
     def report(done: int) -> None:
@@ -110,28 +106,27 @@ def export_run(job: ExportJob, *, run_id: str, chunk_rows: int = CHUNK_ROWS) -> 
     try:
         visible = leads_visible(user=job.created_by, query=job.query)
         mine.update(total_rows=visible.count)
-        done = export_write(
-            visible.leads,
-            path=partial,
-            file_format=job.file_format,
-            on_progress=report,
-            chunk_rows=chunk_rows,
-        )
-        os.replace(partial, path)
+        # A run's own part file: a run that lost the job never writes into its successor's.
+        with stored_output(name) as partial:
+            done = export_write(
+                visible.leads,
+                path=partial,
+                file_format=job.file_format,
+                on_progress=report,
+                chunk_rows=chunk_rows,
+            )
     except _JobLost:
-        partial.unlink(missing_ok=True)
         return _refreshed(job)
     except PermissionDenied:
-        _fail(mine, partial, "You may no longer view leads: nothing was exported.")
+        _fail(mine, "You may no longer view leads: nothing was exported.")
         return _refreshed(job)
     except ExportQueryError as error:
-        _fail(mine, partial, str(error))
+        _fail(mine, str(error))
         return _refreshed(job)
     except Exception:
         logger.exception("export %s failed", job.pk)
-        _fail(mine, partial, "The export failed; the error is in the server's log.")
+        _fail(mine, "The export failed; the error is in the server's log.")
         return _refreshed(job)
-    name = path.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
     now = timezone.now()
     mine.update(
         status=Status.DONE,
@@ -149,8 +144,7 @@ def _refreshed(job: ExportJob) -> ExportJob:
     return job
 
 
-def _fail(mine: QuerySet[ExportJob], partial: Path, message: str) -> None:
-    partial.unlink(missing_ok=True)
+def _fail(mine: QuerySet[ExportJob], message: str) -> None:
     now = timezone.now()
     mine.update(status=Status.FAILED, error=message, finished_at=now, updated_at=now)
 

@@ -7,8 +7,9 @@ What callers (``jobs``, ``tasks``, the ``import_leads`` command) may rely on:
   the job's progress and its ``dry_run`` tally.
 * ``import_run`` commits the file in batches. One batch is one transaction: its leads, hopper
   rows and duplicate-review rows, and the job's counts, ``last_committed_row`` and
-  ``result_offset``. The batch's lines of the result CSV are written and fsynced before that
-  commit, so a run that starts on a job left RUNNING truncates the CSV to ``result_offset`` and
+  ``result_offset``. The batch's lines of the result CSV are made durable before that commit
+  (fsynced on disk, a part object on shared storage: ``results``), so a run that starts on a
+  job left RUNNING cuts the CSV back to ``result_offset`` and
   goes on after ``last_committed_row``: no row is lost or loaded twice. Whoever claimed the job
   last owns it (``task_id``); an older run still going stops at its next batch.
 * The result CSV has one line per data row: row number, outcome, reason, new lead id, phone,
@@ -25,7 +26,6 @@ checks batch k+1, so that the database and Python work at the same time.
 import csv
 import gc
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +37,7 @@ import python_calamine
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadhub.stored_files import StoredFile
 from leads.cells import FORMULA_START
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
@@ -47,7 +48,15 @@ from .encodings import EncodingRepairs
 from .errors import UnreadableFile
 from .options import ImportOptions
 from .reading import SheetInfo, inspect_file, iter_rows
-from .results import crash_test_stop, media_name, result_path, result_xlsx_write
+from .results import (
+    crash_test_stop,
+    result_csv_exists,
+    result_csv_open,
+    result_csv_parts_drop,
+    result_csv_publish,
+    result_name,
+    result_xlsx_write,
+)
 from .rows import RowCleaner, job_batch
 from .stores import Cancelled, CopyStore, InsertStore, JobLost, lookup_transaction
 
@@ -194,18 +203,17 @@ def import_run(
 def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressHook) -> None:
     cleaner, checker = RowCleaner(job), job_batch(job)
     options = ImportOptions.from_json(job.options)
-    path = result_path(job, "csv")
-    if job.last_committed_row:
-        if not path.exists():
-            raise UnreadableFile(
-                "The result file of the rows already imported is missing, so the import "
-                "cannot go on safely. Start a new import of the rest of the file."
-            )
-        os.truncate(path, job.result_offset)
-        checker.first_lead_id = _restore(cleaner, checker, path)
+    if job.last_committed_row and not result_csv_exists(job):
+        raise UnreadableFile(
+            "The result file of the rows already imported is missing, so the import "
+            "cannot go on safely. Start a new import of the rest of the file."
+        )
     header, rows = job_rows(job, start_row=job.last_committed_row)
-    result_file = _ResultCsv(path, job.result_offset, RESULT_HEADER + (header or []))
-    ImportJob.objects.filter(pk=job.pk).update(result_csv=media_name(path))
+    target = result_csv_open(job)
+    if job.last_committed_row:
+        checker.first_lead_id = _restore(cleaner, checker, target.committed_lines())
+    result_file = _ResultCsv(target, job.result_offset, RESULT_HEADER + (header or []))
+    ImportJob.objects.filter(pk=job.pk).update(result_csv=result_name(job, "csv"))
     rows_done = job.rows_done
     store_class = CopyStore if connection.vendor == "postgresql" else InsertStore
     store = store_class(
@@ -216,6 +224,7 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         checker=checker,
         counts={**empty_counts(), **(job.counts or {})},
     )
+    publish = True
     try:
         upcoming, unreadable = _read_batch(rows, batch_rows)
         batch = cleaner.clean(upcoming)
@@ -236,9 +245,14 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
         job.refresh_from_db()
         result_file.truncate(job.result_offset)  # lines of batches that were not stored
         return
+    except JobLost:
+        publish = False  # the run that took the job over writes the file
+        raise
     finally:
         store.close()
         result_file.close()
+        if publish:
+            result_csv_publish(job)
     if unreadable is not None:
         raise unreadable
     crash_test_stop("rows-done")
@@ -260,6 +274,8 @@ def _import(job: ImportJob, run_id: str, batch_rows: int, on_progress: ProgressH
             import_finished(
                 job_id=job.pk, list_id=job.list_id, status=Status.DONE, counts=store.counts
             )
+    if done:
+        result_csv_parts_drop(job)
 
 
 def _still_owned(job: ImportJob, run_id: str) -> None:
@@ -285,20 +301,19 @@ def _read_batch(rows: Iterator, size: int) -> tuple[list, UnreadableFile | None]
         return [], error
 
 
-def _restore(cleaner: RowCleaner, checker: LeadBatch, path: Path) -> int | None:
-    """Re-learn the in-file duplicate keys of the committed rows from the result CSV; return
-    the lowest lead id the job inserted."""
+def _restore(cleaner: RowCleaner, checker: LeadBatch, lines: Iterator[str]) -> int | None:
+    """Re-learn the in-file duplicate keys of the committed rows from the result CSV's
+    ``lines``; return the lowest lead id the job inserted."""
     first: int | None = None
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
-        next(reader, None)
-        for line in reader:
-            if line[1] != "added":
-                continue
-            lead_id = int(line[3])
-            first = lead_id if first is None else min(first, lead_id)
-            cells = [cell[1:] if cell[:1] == "'" else cell for cell in line[5:]]
-            checker.remember(checker.prepare(cleaner.clean_row(int(line[0]), cells)))
+    reader = csv.reader(lines)
+    next(reader, None)
+    for line in reader:
+        if line[1] != "added":
+            continue
+        lead_id = int(line[3])
+        first = lead_id if first is None else min(first, lead_id)
+        cells = [cell[1:] if cell[:1] == "'" else cell for cell in line[5:]]
+        checker.remember(checker.prepare(cleaner.clean_row(int(line[0]), cells)))
     return first
 
 
@@ -310,7 +325,7 @@ def job_rows(
 ) -> tuple[list[str] | None, Iterator]:
     """(the header row's cells when it is read now, the data rows after ``start_row``);
     ``repairs`` collects the rows whose encoding was repaired (``reading.iter_rows``)."""
-    path = job.file.path
+    stored = StoredFile(job.file.name)
     if job.file_format == "csv":
         info = SheetInfo(
             format="csv",
@@ -320,7 +335,20 @@ def job_rows(
             header=None,
             sample=[],
         )
+        rows = iter_rows(stored, info, start_row=start_row, repairs=repairs)
     else:
+        rows = _workbook_rows(job, stored, start_row)
+    header = (list(job.header or []) or None) if job.has_header else None
+    if job.has_header and start_row == 0:
+        first = next(rows, None)
+        header = header or (first[1] if first else None)
+    return header, rows
+
+
+def _workbook_rows(job: ImportJob, stored: StoredFile, start_row: int) -> Iterator:
+    # A stored workbook is read from a local copy (``StoredFile.local_path``), made once for
+    # the sheet's lookup and the rows and gone when the rows are.
+    with stored.local_path() as path:
         # The job does not keep the sheet's name: a workbook of several sheets is inspected
         # again to find the one with rows. The header row is skipped below, not by the
         # reader, so that a header the detection missed (has_header set by hand) is too.
@@ -334,15 +362,10 @@ def job_rows(
             sample=[],
             sheet=sheet,
         )
-    rows = iter_rows(path, info, start_row=start_row, repairs=repairs)
-    header = (list(job.header or []) or None) if job.has_header else None
-    if job.has_header and start_row == 0:
-        first = next(rows, None)
-        header = header or (first[1] if first else None)
-    return header, rows
+        yield from iter_rows(path, info, start_row=start_row)
 
 
-def _single_sheet(path: str) -> str | None:
+def _single_sheet(path: Path) -> str | None:
     """The name of the workbook's only sheet; None when it has several (or cannot say)."""
     try:
         with python_calamine.CalamineWorkbook.from_path(path) as workbook:
@@ -363,8 +386,9 @@ def _safe_cells(cells: list[str]) -> list[str]:
 class _ResultCsv:
     """The result CSV, appended a batch at a time and made durable before the commit."""
 
-    def __init__(self, path: Path, offset: int, header: list[str]) -> None:
-        self.stream = path.open("a" if offset else "w", encoding="utf-8", newline="")
+    def __init__(self, target, offset: int, header: list[str]) -> None:
+        self.target = target  # results.result_csv_open: a local file or parts on S3
+        self.stream = target.stream
         self.writer = csv.writer(self.stream)
         if not offset:
             self.stream.write("\ufeff")  # Excel reads UTF-8 only with a BOM
@@ -388,16 +412,13 @@ class _ResultCsv:
             ]
             for r in results
         )
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        return os.fstat(self.stream.fileno()).st_size
+        return self.target.durable()
 
     def truncate(self, offset: int) -> None:
-        self.stream.flush()
-        self.stream.truncate(offset)
+        self.target.truncate(offset)
 
     def close(self) -> None:
-        self.stream.close()
+        self.target.close()
 
 
 @_fewer_gc_passes()

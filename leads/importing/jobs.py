@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db.models import Q
 from django.utils import timezone
 
+from leadhub.stored_files import StoredFile
 from leads.models import CustomFieldDefinition, ImportJob
 from leads.rules import STANDARD_LAYOUT
 from leads.selectors import custom_fields_storing, list_get
@@ -48,25 +49,11 @@ class ImportConfigError(Exception):
         self.message = message
 
 
-class _HashingFile(File):
-    """The upload, hashed (SHA-256) and measured while the storage copies it."""
-
-    def __init__(self, upload: File, name: str) -> None:
-        super().__init__(upload, name=name)
-        self.sha256 = hashlib.sha256()
-        self.bytes_read = 0
-
-    def chunks(self, chunk_size: int | None = None):
-        for chunk in super().chunks(chunk_size):
-            self.sha256.update(chunk)
-            self.bytes_read += len(chunk)
-            yield chunk
-
-
 def import_job_create(
     *, upload: File, original_name: str, created_by, list_id: int | None = None
 ) -> ImportJob:
-    """Save an uploaded file under MEDIA_ROOT, inspect it and propose a column mapping.
+    """Save an uploaded file in the storage (``leadhub.stored_files``: MEDIA_ROOT, or the
+    shared S3 bucket, uploaded in parts), inspect it and propose a column mapping.
 
     The job is UPLOADED, with ``content_hash`` (SHA-256), format, encoding, delimiter, header,
     ``total_rows`` and an auto-mapped ``mapping`` ({column index as text: field}); its list
@@ -77,18 +64,22 @@ def import_job_create(
     """
     upload_check_size(upload.size)
     name = Path(original_name).name or "upload"
-    hashing = _HashingFile(upload, name)
+    # Hashed in a pass of its own: the S3 storage reads the upload with read(), not chunks().
+    sha256, size = hashlib.sha256(), 0
+    for chunk in upload.chunks():
+        sha256.update(chunk)
+        size += len(chunk)
     job = ImportJob(original_name=original_name[:255], created_by=created_by)
     if list_id is not None and list_get(list_id) is not None:
         job.list_id = list_id
-    job.file.save(name, hashing, save=False)
+    job.file.save(name, upload, save=False)
     try:
-        info = inspect_file(job.file.path)
+        info = inspect_file(StoredFile(job.file.name))
     except UnreadableFile:
         job.file.delete(save=False)
         raise
-    job.content_hash = hashing.sha256.hexdigest()
-    job.size_bytes = hashing.bytes_read
+    job.content_hash = sha256.hexdigest()
+    job.size_bytes = size
     job.file_format = info.format
     job.encoding = info.encoding or ""
     job.delimiter = info.delimiter or ""

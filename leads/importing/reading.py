@@ -13,6 +13,9 @@ What callers may rely on:
 * Row numbers are 1-based physical rows, as a spreadsheet program shows them: a text record
   with a quoted line break is one row. Rows whose cells are all blank are skipped but counted.
   Rows may differ in length; a missing cell is an empty one.
+* The file is a local path or a ``StoredFile`` (``leadhub.stored_files``): delimited text is
+  streamed from the storage; a stored spreadsheet is copied to a temporary local file first
+  (its readers seek), which is deleted once read.
 * Anything wrong with the file itself raises ``UnreadableFile`` with a message meant for the
   person who uploaded it, from ``inspect_file`` or, for damage further down, from ``iter_rows``.
 """
@@ -25,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+
+from leadhub.stored_files import StoredFile
 
 from .encodings import EncodingRepairs, text_encoding
 from .errors import UnreadableFile
@@ -67,13 +72,18 @@ class SheetInfo:
     column_count: int = 0
 
 
-def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> SheetInfo:
+def inspect_file(path: str | os.PathLike[str] | StoredFile, *, sample_rows: int = 20) -> SheetInfo:
     """Detect format, encoding, delimiter, sheet and header row; count rows; take a sample.
 
     A text file is read once in full, to count its rows and to be sure of its encoding.
     Raises UnreadableFile for an empty, one-column, corrupt or password-protected file.
     """
-    path = Path(path)
+    if isinstance(path, StoredFile):
+        if _head(path).startswith((*_ZIP_MAGIC, _OLE_MAGIC)):
+            with path.local_path() as local:
+                return inspect_file(local, sample_rows=sample_rows)
+    else:
+        path = Path(path)
     kind = _file_format(path)
     encoding = delimiter = sheet = None
     dimension_rows = None
@@ -125,7 +135,7 @@ def inspect_file(path: str | os.PathLike[str], *, sample_rows: int = 20) -> Shee
 
 
 def iter_rows(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | StoredFile,
     info: SheetInfo,
     *,
     start_row: int = 0,
@@ -138,23 +148,35 @@ def iter_rows(
     iterating, when the file is damaged further down than inspect_file looked. ``repairs``
     collects the rows of a mixed-encoding text file that were read as Windows-1252.
     """
-    path = Path(path)
+    if not isinstance(path, StoredFile):
+        path = Path(path)
     skip = max(start_row, info.header_row or 0) if info.header is not None else start_row
     if info.format == "csv":
         if info.encoding is None or info.delimiter is None:
             raise ValueError("a csv SheetInfo needs its encoding and delimiter")
         rows = text_rows(path, info.encoding, info.delimiter, skip, repairs)
+    elif isinstance(path, StoredFile):
+        rows = _stored_workbook_rows(path, info, skip)
     else:
         rows = workbook_rows(path, info.format, info.sheet, skip)
     return without_bom(rows)
 
 
+def _stored_workbook_rows(stored: StoredFile, info: SheetInfo, skip: int) -> Iterator[Row]:
+    with stored.local_path() as path:
+        yield from workbook_rows(path, info.format, info.sheet, skip)
+
+
 # --- format and header ---------------------------------------------------------------------
 
 
-def _file_format(path: Path) -> str:
+def _head(path: Path | StoredFile) -> bytes:
     with path.open("rb") as stream:
-        head = stream.read(8)
+        return stream.read(8)
+
+
+def _file_format(path: Path | StoredFile) -> str:
+    head = _head(path)
     if not head:
         raise UnreadableFile("The file is empty.")
     if head.startswith(_OLE_MAGIC):

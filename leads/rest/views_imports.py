@@ -11,6 +11,8 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from leadhub.stored_files import stored_open
+
 from ..importing import jobs
 from ..importing.errors import UnreadableFile
 from ..importing.options import ImportOptions
@@ -205,7 +207,7 @@ class ImportResultView(ApiView):
             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         return FileResponse(
-            stored.open("rb"),
+            stored_open(stored.name),
             content_type=content_type,
             as_attachment=True,
             filename=f"import-{job.pk}-result.{kind}",

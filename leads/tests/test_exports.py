@@ -137,7 +137,7 @@ def test_a_user_who_lost_the_permission_before_the_run_gets_a_failed_job(setting
 
     assert job.status == Status.FAILED and "no longer view" in job.error
     assert not job.file
-    assert not list((settings.MEDIA_ROOT / "exports").iterdir())
+    assert not list((settings.MEDIA_ROOT / "exports").glob("*"))
 
 
 # --- the files -------------------------------------------------------------------------------

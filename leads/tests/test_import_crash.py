@@ -23,7 +23,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from leads.importing import engine, jobs
+from leads.importing import jobs
 from leads.importing.results import result_path
 from leads.models import ImportJob
 
@@ -228,4 +228,4 @@ def test_a_job_without_the_promise_gets_no_xlsx(settings, tmp_path, campaign):
     call_command("import_leads", str(path), "--list", "7003")
     job = ImportJob.objects.get()
     assert (job.status, job.wants_xlsx, job.result_xlsx.name) == ("done", False, "")
-    assert engine.result_path(job, "csv").exists()
+    assert result_path(job, "csv").exists()

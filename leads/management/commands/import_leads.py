@@ -7,7 +7,6 @@ file (row, outcome, reason, lead_id, phone, then the row's cells) is written bes
 as ``FILE.result.csv``. An interrupted import resumes with ``--resume JOB_ID``.
 """
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from leadhub.stored_files import stored_copy_to, stored_description
 from leads.api.parser import DNC_MODE_TOKENS, time_zone_method_parse
 from leads.importing import engine, jobs
 from leads.importing.errors import UnreadableFile
@@ -195,12 +195,12 @@ class Command(BaseCommand):
         if path is not None:
             result = f"{path}.result.csv"
             if job.result_csv:
-                shutil.copyfile(job.result_csv.path, result)
+                stored_copy_to(job.result_csv.name, result)
             if job.result_xlsx:
-                shutil.copyfile(job.result_xlsx.path, f"{path}.result.xlsx")
+                stored_copy_to(job.result_xlsx.name, f"{path}.result.xlsx")
         else:
             # Resumed by job id: the input's folder is unknown, the result stays with the job.
-            result = job.result_csv.path if job.result_csv else "(none)"
+            result = stored_description(job.result_csv.name) if job.result_csv else "(none)"
         counts = job.counts or {}
         parts = ", ".join(f"{LABELS[o]} {counts.get(o, 0):,}" for o in Outcome)
         self.stdout.write(f"Import {job.pk} {job.get_status_display().lower()}: {parts}.")

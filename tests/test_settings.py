@@ -63,3 +63,38 @@ def test_a_malformed_trusted_proxy_stops_the_start():
     result = check_deploy({**production_env(), "TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.300"})
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr
+
+
+def backends(env: dict[str, str]) -> list[str]:
+    """The default cache's and tasks' backends the settings choose in ``env``."""
+    code = (
+        "import leadhub.settings as s; "
+        "print(s.CACHES['default']['BACKEND']); print(s.TASKS['default']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_redis_url_alone_moves_the_cache_and_the_queues_and_passes_the_deploy_check():
+    """Many boxes are configuration: REDIS_URL in the environment, no settings.py edit."""
+    env = {**production_env(), "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    env.pop("RQ_REDIS_URL", None)
+
+    assert backends(env) == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django_tasks_rq.RQBackend",
+    ]
+    result = check_deploy(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_empty_rq_redis_url_keeps_the_queues_in_the_database():
+    env = {**production_env(), "REDIS_URL": "redis://127.0.0.1:6379/0", "RQ_REDIS_URL": ""}
+
+    assert backends(env) == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django_tasks_db.DatabaseBackend",
+    ]

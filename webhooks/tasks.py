@@ -9,6 +9,7 @@ retry. A lost or doubled task therefore delays nothing beyond a lease, and sends
 twice except a try cut short by a kill.
 """
 
+import sys
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -58,12 +59,27 @@ def _queue(*, at: datetime | None) -> None:
 
 
 def _waiting_run(task, at: datetime | None) -> bool:
-    """With the database backend: whether a run due by ``at`` waits in the queue already
-    (other backends: never known, a run is queued)."""
-    if not isinstance(task.get_backend(), DatabaseBackend):
-        return False
+    """Whether a run due by ``at`` waits in the queue already. The database backend: a READY
+    run due by then. RQ (django-tasks-rq): for a run now, any job waiting on the webhooks
+    queue (its only task is this one), which no worker has taken yet, so it starts after the
+    caller's commit; deferred runs are always queued. Other backends: never known."""
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return at is None and _rq_jobs_waiting(backend)
     due = Q(run_after=get_date_max()) | Q(run_after__lte=at or timezone.now())
     waiting = DBTaskResult.objects.filter(
         due, status=TaskResultStatus.READY, task_path=task.module_path, queue_name=QUEUE
     )
     return waiting.exists()
+
+
+def _rq_jobs_waiting(backend) -> bool:
+    """Whether jobs wait on RQ's webhooks queue; False unless ``backend`` is RQ's (loaded
+    by then: the backend was made from its module; never imported here otherwise, as
+    django-rq needs RQ_QUEUES)."""
+    if "django_tasks_rq" not in sys.modules:
+        return False
+    import django_rq
+    from django_tasks_rq import RQBackend
+
+    return isinstance(backend, RQBackend) and django_rq.get_queue(QUEUE).count > 0

@@ -98,7 +98,7 @@ def main() -> None:
 
     if os.environ.get("REDIS_URL"):
         cache.clear()
-    env = {**os.environ, "WEB_CONCURRENCY": "2", "DEBUG": "0", "RQ_REDIS_URL": ""}
+    env = {**os.environ, "LEADHUB_WEB_WORKERS": "2", "DEBUG": "0", "RQ_REDIS_URL": ""}
     with tempfile.TemporaryDirectory() as run_dir:
         boxes = [box(port, f"{run_dir}/{port}", env) for port in args.ports]
         try:

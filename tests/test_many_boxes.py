@@ -1,13 +1,13 @@
 """Two LeadHub boxes on one PostgreSQL and one Redis (README, "Production": many boxes).
 
-Each box is ``deploy/run-local`` with one web server (gunicorn, 2 workers) and one RQ worker
-for both queues, the environment of a multi-box site (REDIS_URL: Django's Redis cache and RQ)
-and the scheduled jobs every 2 s; TASK_STALE_SECONDS=5 so that a killed import is taken over
-quickly. The tests show what the multi-box README promises: a lockout earned on one box holds
-on the other at once; a configuration change is in force on every worker of the other box
-within a second (the generation number in Redis); an import started on one box runs on a
-worker and its progress shows on the other; kill -9 of that worker mid-file lets the other
-box's worker finish it with every row stored once; webhooks are delivered once each.
+Each box is ``deploy/run-local`` with one web server (``deploy/run-web``, 2 workers) and one RQ
+worker for both queues, the environment of a multi-box site (REDIS_URL: Django's Redis cache and
+RQ) and the scheduled jobs every 2 s; TASK_STALE_SECONDS=5 so that a killed import is taken over
+quickly. The tests show what the multi-box README promises: a lockout earned on one box holds on
+the other at once; a configuration change is in force on every worker of the other box within a
+second (the generation number in Redis); an import started on one box runs on a worker and its
+progress shows on the other; kill -9 of that worker mid-file lets the other box's worker finish
+it with every row stored once; webhooks are delivered once each.
 
 Runs on PostgreSQL with a Redis to use: ``LEADHUB_TEST_REDIS_URL`` names a Redis database
 the test may empty (.ci/run starts a private redis-server for it); skipped otherwise:
@@ -88,7 +88,7 @@ class Box:
         return f"http://127.0.0.1:{self.port}"
 
     def lmapi(self, **params: str) -> str:
-        """One legacy API call on a new connection (gunicorn's sync workers take turns)."""
+        """One legacy API call on a new connection (so the web server's workers take turns)."""
         return httpx.get(f"{self.url}/API/lmapi.php", params=params, timeout=30).text
 
     def worker_pid(self) -> int:
@@ -133,7 +133,7 @@ def boxes(demo, tmp_path, settings):
         "TASK_STALE_SECONDS": str(STALE_SECONDS),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-        "WEB_CONCURRENCY": "2",
+        "LEADHUB_WEB_WORKERS": "2",
         "DEBUG": "0",
     }
     env.pop("LEADHUB_CRASH_TEST_STOP", None)
@@ -198,7 +198,7 @@ def test_a_list_created_on_one_box_is_in_force_on_every_worker_of_the_other_with
 ):
     _a, b = boxes
     checked = {"list_id": "555", "list_exists_check": "Y"}
-    # Every gunicorn worker of b caches "no list 555" (one call each, and more).
+    # Every web worker of b caches "no list 555" (one call each, and more).
     before = [_add(b, 7275580000 + n, **checked) for n in range(6)]
     assert all("NOT A DEFINED LIST ID" in answer for answer in before), before
 

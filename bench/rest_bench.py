@@ -92,7 +92,7 @@ def _parse_args() -> argparse.Namespace:
     return args
 
 
-def _wrk(server, script: Path, extra: list[str], seconds: int) -> api_bench.RunResult:
+def _wrk(server, script: Path, extra: list[str], seconds: int) -> str:
     api_bench._wait_for_free_ports()
     threads, connections = api_bench.WRK_SHAPES[8]
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
@@ -100,13 +100,18 @@ def _wrk(server, script: Path, extra: list[str], seconds: int) -> api_bench.RunR
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=True
     )
-    return api_bench._parse_wrk(completed.stdout, script.stem, 8)
+    return completed.stdout
+
+
+def _measured(server, script: Path, extra: list[str], seconds: int) -> api_bench.RunResult:
+    return api_bench._parse_wrk(_wrk(server, script, extra, seconds), script.stem, 8)
 
 
 def _single_adds(server, key: str, seconds: int) -> list[api_bench.RunResult]:
     legacy = ["simple", None, api_bench.USER, api_bench.PASSWORD]
     # Warm-up: every worker logs in once and fills its caches, on both doors (a worker's
-    # first password check takes seconds on a busy machine).
+    # first password check takes seconds on a busy machine; a warm-up may then answer
+    # nothing, so its figures are not read).
     _wrk(server, api_bench.LUA_SCRIPT, _with_run(legacy, 0), WARMUP_SECONDS)
     _wrk(server, REST_SCRIPT, [key, "0"], WARMUP_SECONDS)
     results = []
@@ -115,7 +120,7 @@ def _single_adds(server, key: str, seconds: int) -> list[api_bench.RunResult]:
             ("legacy", api_bench.LUA_SCRIPT, _with_run(legacy, run)),
             ("json", REST_SCRIPT, [key, str(run)]),
         ):
-            result = _wrk(server, script, extra, seconds)
+            result = _measured(server, script, extra, seconds)
             result.scenario = name
             results.append(result)
             print(

@@ -23,7 +23,6 @@ from ..services.add_batch import leads_add_batch
 from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
 from .serializers import add_options_build, lead_add_validated, lead_request_build
-from .stored import stored_lead
 
 
 class _RollBack(Exception):
@@ -55,11 +54,10 @@ def _added_body(outcome: LeadAddOutcome, lead, *, dry_run: bool) -> dict:
     return body
 
 
-def _answer(outcome: LeadAddOutcome, *, dry_run: bool) -> Answer:
+def _answer(outcome: LeadAddOutcome, lead: Lead | None, *, dry_run: bool) -> Answer:
     if outcome.rejected is not None:
         body = rejection_problem(outcome.rejected, dry_run=dry_run)
         return Answer(body["status"], body)
-    lead = stored_lead(outcome.lead_id)
     return Answer(
         status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
         _added_body(outcome, lead, dry_run=dry_run),
@@ -72,9 +70,12 @@ def lead_add_answer(
     """Add one lead (or, in a dry run, check it) and answer with the stored lead and the
     outcome, or a problem document for a refusal."""
     answer = None
+    added: list[Lead] = []
     try:
         with transaction.atomic():
-            answer = _answer(lead_add(request=request, actor=actor, now=now), dry_run=dry_run)
+            outcome = lead_add(request=request, actor=actor, now=now, added=added)
+            # The lead as inserted: what reading it back would give, without the query.
+            answer = _answer(outcome, added[0] if added else None, dry_run=dry_run)
             if dry_run:
                 raise _RollBack
     except _RollBack:

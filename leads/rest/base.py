@@ -3,6 +3,7 @@ throttling, JSON in and out, refusals as problem documents."""
 
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from .auth import ApiFunctionPermission, ApiKeyAuthentication, ApiKeyRateThrottle
@@ -37,3 +38,22 @@ class ApiView(APIView):
 
     def get_exception_handler(self):
         return problem_exception_handler
+
+    def perform_content_negotiation(self, request, force: bool = False):
+        # What DRF's negotiation picks for what callers send most (no Accept header, */* or
+        # JSON, no format override): the first renderer, when it is JSON. Anything else is
+        # negotiated by DRF, 406 included.
+        renderers = self.get_renderers()
+        if (
+            renderers[0].media_type == _JSON
+            and request.META.get("HTTP_ACCEPT", "*/*") in _ANY_OR_JSON
+            and self.format_kwarg is None
+            and _FORMAT not in request.GET
+        ):
+            return renderers[0], _JSON
+        return super().perform_content_negotiation(request, force)
+
+
+_JSON = "application/json"
+_ANY_OR_JSON = frozenset({"*/*", _JSON})
+_FORMAT = api_settings.URL_FORMAT_OVERRIDE

@@ -247,11 +247,22 @@ class LeadBatchSerializer(serializers.Serializer):
     )
 
 
+class LeadObjectField(serializers.DictField):
+    """A JSON object, as DictField reads it: a parsed object's keys are strings and its
+    values stay as they are, so DictField's per-value layers are skipped (1,000 leads per
+    batch); anything else is DictField's (its errors)."""
+
+    def to_internal_value(self, data):
+        if type(data) is dict and (data or self.allow_empty):
+            return dict(data)
+        return super().to_internal_value(data)
+
+
 class BatchEnvelopeSerializer(serializers.Serializer):
     """The batch as read: each lead is validated by itself, so that one invalid lead is
     that item's problem, not the batch's (``LeadBatchSerializer`` documents the body)."""
 
-    leads = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=BATCH_MAX)
+    leads = serializers.ListField(child=LeadObjectField(), min_length=1, max_length=BATCH_MAX)
     options = AddOptionsSerializer(required=False)
     atomic = serializers.BooleanField(default=False)
 

@@ -35,7 +35,9 @@ from .request import DncMode, LeadRequest
 from .review import duplicate_review_add, review_incoming
 
 
-def lead_add(*, request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddOutcome:
+def lead_add(
+    *, request: LeadRequest, actor: LeadActor, now: datetime, added: list[Lead] | None = None
+) -> LeadAddOutcome:
     """Check and add one lead, then its alt phones, custom values, hopper row and callback.
 
     Runs the legacy contract's steps in its order (§3): list permission and existence,
@@ -44,12 +46,17 @@ def lead_add(*, request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAd
     writes nothing. Everything is written in the caller's transaction, or in one of its own
     (D10). Duplicate checks hold a lock on the checked values until that transaction ends,
     so concurrent identical requests add one lead (D11).
+
+    ``added``, when given, receives the new lead as inserted (every column as stored; no
+    later step changes the row), for a door that answers with it.
     """
     with transaction.atomic(savepoint=False):
-        return _lead_add(request, actor, now)
+        return _lead_add(request, actor, now, added)
 
 
-def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddOutcome:
+def _lead_add(
+    request: LeadRequest, actor: LeadActor, now: datetime, added: list[Lead] | None
+) -> LeadAddOutcome:
     fields, options = request.fields, request.options
     phone = fields.phone_number
     list_text = request.list_id
@@ -135,6 +142,8 @@ def _lead_add(request: LeadRequest, actor: LeadActor, now: datetime) -> LeadAddO
     callback = callback_new(plan=plan, list_id=list_id, now=now) if plan is not None else None
     # The hopper row and the callback go with the lead: one round trip on PostgreSQL.
     fastsql.lead_insert(lead, [row for row in (hopper, callback) if row is not None])
+    if added is not None:
+        added.append(lead)
     # What follows a new lead's insert (alt phones) comes after this line, as after the
     # insert of a batch in importing.stores._Store._write.
     # Webhooks (issue 12, D19): the new-lead URL and lead.created, in this transaction.

@@ -44,6 +44,39 @@ def test_added_lead_is_answered_201_with_the_stored_lead_and_outcome(rest):
     assert stored.user == "restuser"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"list_id": 5101, "phone_number": "7275551234", "first_name": "Ada"},
+        {
+            "list_id": 5101,
+            "phone_number": "7275551234",
+            "comments": "x" * 300,
+            "gender": "f",
+            "state": "FLX",
+            "postal_code": "33701",
+            "date_of_birth": "1970-02-03",
+            "rank": 9,
+            "custom_fields": {"color": "blue"},
+            "alt_phones": [{"number": "7275550001"}],
+            "options": {"add_to_hopper": True, "time_zone": ["postal"], "lookup_state": True},
+            "callback": {"when": "2030-01-02 10:00:00"},
+        },
+    ],
+)
+def test_the_answered_lead_is_the_lead_as_read_back(rest, body):
+    """The lead in the answer (made from the lead as inserted) is the lead a read gives."""
+    campaign = CampaignFactory(campaign_id="CAMPJ")
+    lead_list = LeadListFactory(list_id=5101, campaign=campaign, keeps_custom_fields=True)
+    CustomFieldDefinitionFactory(list=lead_list, field_label="color")
+    response = rest.post(LEADS, body)
+    assert response.status_code == 201, response.content
+    answered = response.json()["lead"]
+    read = rest.get(f"{LEADS}{answered['lead_id']}/").json()
+    del read["alt_phones"]
+    assert answered == read
+
+
 def test_values_pass_the_legacy_filters_and_a_short_list_id_means_the_default_list(rest):
     """Same rules as the legacy door: the phone keeps digits, list ids below 100 -> 999."""
     response = rest.post(LEADS, {"list_id": 5, "phone_number": "(727) 555-1234"})

@@ -138,7 +138,8 @@ def test_stored_values_given_are_the_rows_read_back(mixed):
     the stored rows column by column, for every lead of the batch form and none other."""
     requests = [
         *mixed,
-        _request("7275550009", fields={"city": "a\tb\\c\nd", "last_name": "Zoë"}),
+        # Characters COPY escapes, in a field whose filter keeps them.
+        _request("7275550009", fields={"comments": "a\tb\\c\nd", "last_name": "Zoë"}),
     ]
     stored: dict[int, dict] = {}
     outcomes = leads_add_batch(requests=requests, actor=_actor(), now=timezone.now(), stored=stored)

@@ -265,13 +265,6 @@ def fit_to_column(name: str, value: str) -> tuple[str, bool]:
     return value[:width], True
 
 
-def fit_column(name: str, values: list[str], width: int | None) -> list[str]:
-    """``fit_to_column`` of many values of one field (``width``: its ``lead_column_width``)."""
-    if width is None or not values or max(map(len, values)) <= width:
-        return values
-    return [fit_to_column(name, value)[0] for value in values]
-
-
 def clamp_int(digits: str, *, default: int, maximum: int = BIGINT_MAX) -> int:
     """A digits-only string as an int (empty -> default), capped at ``maximum``."""
     if not digits:

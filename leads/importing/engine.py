@@ -305,6 +305,7 @@ def _restore(cleaner: RowCleaner, checker: LeadBatch, lines: Iterator[str]) -> i
     """Re-learn the in-file duplicate keys of the committed rows from the result CSV's
     ``lines``; return the lowest lead id the job inserted."""
     first: int | None = None
+    added: list[tuple[int, list[str]]] = []
     reader = csv.reader(lines)
     next(reader, None)
     for line in reader:
@@ -313,8 +314,17 @@ def _restore(cleaner: RowCleaner, checker: LeadBatch, lines: Iterator[str]) -> i
         lead_id = int(line[3])
         first = lead_id if first is None else min(first, lead_id)
         cells = [cell[1:] if cell[:1] == "'" else cell for cell in line[5:]]
-        checker.remember(checker.prepare(cleaner.clean_row(int(line[0]), cells)))
+        added.append((int(line[0]), cells))
+        if len(added) == BATCH_ROWS:  # cleaned a batch at a time, as the import does
+            _remember(cleaner, checker, added)
+            added = []
+    _remember(cleaner, checker, added)
     return first
+
+
+def _remember(cleaner: RowCleaner, checker: LeadBatch, rows: list[tuple[int, list[str]]]) -> None:
+    for result in cleaner.clean(rows):
+        checker.remember(checker.prepare(result))
 
 
 # --- files --------------------------------------------------------------------------------

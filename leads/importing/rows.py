@@ -102,9 +102,6 @@ class RowCleaner:
         ]
         return results
 
-    def clean_row(self, number: int, cells: list[str]) -> RowResult:
-        return self.clean([(number, cells)])[0]
-
     def _value_rows(self, rows: list[tuple[int, list[str]]]) -> Iterable[tuple[str, ...]]:
         """The cleaned values of each row, in ``_names``' order."""
         take, width = self._take, self._width

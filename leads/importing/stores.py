@@ -187,10 +187,10 @@ class InsertStore(_Store):
                 ids = fastsql.lead_ids_reserve(cursor, Lead, len(still))
                 for result, lead_id in zip(still, ids, strict=True):
                     result.lead_id = lead_id
-                fastsql.rows_insert(cursor, Lead, rows.columns, rows.rows(still))
+                fastsql.rows_insert(cursor, Lead, rows.columns, [rows.row(r) for r in still])
             else:
                 ids = fastsql.rows_insert_returning_ids(
-                    cursor, Lead, rows.columns, rows.rows(still)
+                    cursor, Lead, rows.columns, [rows.row(r) for r in still]
                 )
                 for result, lead_id in zip(still, ids, strict=True):
                     result.lead_id = lead_id
@@ -244,7 +244,7 @@ class CopyStore(_Store):
         rows = LeadRows(mapped=self.mapped, actor=self.actor, now=now, copy=True)
         # Rendered here, while the store's thread is busy; rows the re-check demotes are
         # left out there.
-        lines = dict(zip([r.number for r in added], rows.lines(added), strict=True))
+        lines = {r.number: rows.line(r) for r in added}
         # Made here: the lookups of the hopper rule run on this thread's connection.
         hopper = self.checker.hopper_entries(added, now=now)
 

@@ -60,19 +60,40 @@ class DuplicateBatch(DuplicateRule):
             self.found(check, candidates, since, self.first_lead_id) for check in self.policy.checks
         ]
 
+    def first_duplicate(
+        self, c: Candidate, found: list[tuple[Found, Found]]
+    ) -> DuplicateHit | FileDuplicate | None:
+        """The first check under which the candidate repeats an existing lead or an earlier
+        row of the file, or None."""
+        return self._first_duplicate(c, found, None)
+
     def first_duplicate_else_remember(
         self, number: int, c: Candidate, found: list[tuple[Found, Found]]
     ) -> DuplicateHit | FileDuplicate | None:
-        """The first check under which the candidate repeats an existing lead or an earlier
-        row of the file; None, after counting the row for the in-file duplicate checks of
-        later rows (``remember``), when it repeats none. Each key is made once: the keys a
-        row is stored under begin with the one it is looked up by (``DuplicateRule.keys``)."""
-        keyed = []
+        """``first_duplicate``; when there is none, the row is counted for the in-file
+        duplicate checks of later rows (``remember``) with the keys made for the lookup."""
+        keyed: list[tuple[list[str], dict[str, int]]] = []
+        hit = self._first_duplicate(c, found, keyed)
+        if hit is None:
+            for keys, seen in keyed:
+                for key in keys:
+                    seen.setdefault(key, number)
+        return hit
+
+    def _first_duplicate(
+        self,
+        c: Candidate,
+        found: list[tuple[Found, Found]],
+        keyed: list[tuple[list[str], dict[str, int]]] | None,
+    ) -> DuplicateHit | FileDuplicate | None:
+        # The keys a row is stored under begin with the one it is looked up by
+        # (``DuplicateRule.keys``): each is made once, and kept in ``keyed``.
         for (check, kind, scope, seen), (older, own) in zip(self._seen, found, strict=True):
             keys = self.keys(kind, scope, c, incoming=False)
             if not keys:
                 continue
-            keyed.append((keys, seen))
+            if keyed is not None:
+                keyed.append((keys, seen))
             key = keys[0]
             row = older.get(key)
             if row is None and (earlier := seen.get(key)) is not None:
@@ -81,9 +102,6 @@ class DuplicateBatch(DuplicateRule):
             row = row or own.get(key)
             if row is not None:
                 return duplicate_hit(check, row, c.phone)
-        for keys, seen in keyed:
-            for key in keys:
-                seen.setdefault(key, number)
         return None
 
     def remember(self, number: int, c: Candidate) -> None:

@@ -7,10 +7,8 @@ a test compares the two."""
 
 import json
 import re
-from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from functools import cache, partial
-from itertools import repeat
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -23,7 +21,6 @@ from leads.rules import (
     RANK_MAX,
     clean_gender,
     clean_value,
-    fit_column,
     fit_to_column,
     lead_column_width,
     parse_date_of_birth,
@@ -139,91 +136,54 @@ class LeadRows:
             if name in mapped and name not in ("phone_code", "state", "gender")
         ]
         self.extra = [name for name in ("gender", "date_of_birth", "rank") if name in mapped]
-        # Few distinct values: each is rendered once, cut to its column first.
-        self._rendered = {
-            name: _Rendered(self._fitted_renderer(name)) for name in ("phone_code", "state")
-        }
-        self._rendered["gmt_offset_now"] = _Rendered(partial(self._render, "gmt_offset_now"))
+        # Few distinct values: each is rendered once.
+        self.rendered: dict[tuple[str, object], object] = {}
 
     def _render(self, name: str, value: object) -> object:
         if self.copy:
             return copy_text(value)
         return self.fields[name].get_db_prep_save(value, connection)
 
-    def _fitted_renderer(self, name: str) -> Callable[[object], object]:
-        return lambda value: self._render(name, fit_to_column(name, value)[0])
-
     def line(self, r: "RowResult") -> str:
         """The row as a line of COPY's text format (``copy=True``), newline included."""
-        return self.lines([r])[0]
+        return "\t".join(self.row(r)) + "\n"
 
-    def row(self, r: "RowResult") -> tuple:
-        """The row's parameters for an INSERT of ``columns`` (``copy=False``)."""
-        return self.rows([r])[0]
-
-    def lines(self, results: "Sequence[RowResult]") -> list[str]:
-        """``line`` of each row (one batch: see ``rows``)."""
-        return ["\t".join(row) + "\n" for row in self.rows(results)]
-
-    def rows(self, results: "Sequence[RowResult]") -> list[tuple]:
-        """The rows' values, a column at a time: each rule runs over a column of the batch,
-        the constant columns are the template's."""
-        if not results:
-            return []
-        copy, rendered = self.copy, self._rendered
-        columns: list = [repeat(value) for value in self.template]
-        values = [r.values for r in results]
+    def row(self, r: "RowResult") -> list:
+        out = self.template.copy()
+        at, values = self.at, r.values
         for name, index, width, special in self.text:
-            texts = fit_column(name, [v[name] for v in values], width)
-            if special and _COPY_SPECIAL.search("".join(texts)):
-                texts = [text.translate(_COPY_ESCAPES) for text in texts]
-            columns[index] = texts
-        at = self.at
-        for name, given in (
-            ("phone_code", [r.phone_code for r in results]),
-            ("state", [r.state for r in results]),
-            ("gmt_offset_now", [r.gmt for r in results]),
-        ):
-            columns[at[name]] = list(map(rendered[name].__getitem__, given))
+            text = values[name]
+            if len(text) > width:
+                text = fit_to_column(name, text)[0]
+            if special and _COPY_SPECIAL.search(text):
+                text = text.translate(_COPY_ESCAPES)
+            out[index] = text
+        out[at["phone_code"]] = self._fitted("phone_code", r.phone_code)
+        out[at["state"]] = self._fitted("state", r.state)
+        gmt = self.rendered.get(("gmt", r.gmt))
+        if gmt is None:
+            gmt = self.rendered["gmt", r.gmt] = self._render("gmt_offset_now", r.gmt)
         for name in self.extra:
             if name == "gender":
-                typed = [fit_to_column(name, clean_gender(v[name]))[0] for v in values]
+                value = fit_to_column(name, clean_gender(values[name]))[0]
             elif name == "date_of_birth":
-                typed = [parse_date_of_birth(v[name]) for v in values]
+                value = parse_date_of_birth(values[name])
             else:
-                typed = [rank_parse(v[name]) for v in values]
-            columns[at[name]] = [self._render(name, value) for value in typed]
-        lead_ids = [r.lead_id for r in results]
-        list_ids = [r.list_id for r in results]
-        columns[at["lead_id"]] = list(map(str, lead_ids)) if copy else lead_ids
-        columns[at["list_id"]] = list(map(str, list_ids)) if copy else list_ids
-        if any(r.custom is not None for r in results):
-            entry, custom = at["entry_list_id"], at["custom_values"]
-            columns[entry] = [
-                self.template[entry] if r.custom is None else list_id
-                for r, list_id in zip(results, columns[at["list_id"]], strict=True)
-            ]
-            columns[custom] = [
-                self.template[custom]
-                if r.custom is None
-                else self._render("custom_values", r.custom)
-                for r in results
-            ]
-        # The constant columns repeat without end: the batch's own columns set the length.
-        return list(zip(*columns, strict=False))
+                value = rank_parse(values[name])
+            out[at[name]] = self._render(name, value)
+        copy = self.copy
+        out[at["lead_id"]] = str(r.lead_id) if copy else r.lead_id
+        out[at["list_id"]] = str(r.list_id) if copy else r.list_id
+        out[at["gmt_offset_now"]] = gmt
+        if r.custom is not None:
+            out[at["entry_list_id"]] = str(r.list_id) if copy else r.list_id
+            out[at["custom_values"]] = self._render("custom_values", r.custom)
+        return out
 
-
-class _Rendered(dict):
-    """A column's rendered values by value (few distinct ones: each is rendered once)."""
-
-    __slots__ = ("render",)
-
-    def __init__(self, render: Callable[[object], object]) -> None:
-        super().__init__()
-        self.render = render
-
-    def __missing__(self, value: object) -> object:
-        text = self[value] = self.render(value)
+    def _fitted(self, name: str, value: str):
+        text = self.rendered.get((name, value))
+        if text is None:
+            text = self.rendered[name, value] = self._render(name, fit_to_column(name, value)[0])
         return text
 
 

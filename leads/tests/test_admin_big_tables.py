@@ -124,3 +124,12 @@ def test_dashboard_reads_past_days_once_then_today_only(lead_list):
     assert [day.total for day in first] == [0, 1, 0]
     assert [(day.total, day.rest) for day in second] == [(0, 0), (1, 0), (1, 1)]
     assert len(captured.captured_queries) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a PostgreSQL storage parameter")
+def test_postgresql_vacuums_the_leads_table_after_one_percent_new_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'leads_lead'")
+        (options,) = cursor.fetchone()
+    assert "autovacuum_vacuum_insert_scale_factor=0.01" in options
+    assert "autovacuum_analyze_scale_factor=0.01" in options

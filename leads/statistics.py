@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -20,6 +21,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from .models import ApiLogEntry, CustomFieldDefinition, DuplicateReview, ImportJob, Lead, LeadList
+
+# A past day's leads per door, for the dashboard (see leads_loaded_per_day).
+DAY_LOADS_CACHE_SECONDS = 24 * 3600
 
 
 def duplicate_reviews_pending_count() -> int:
@@ -41,8 +45,12 @@ class DayLoads:
 
 def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
     """Leads added per local day and door over the last ``days`` days, today included, oldest
-    first, days without leads included. One query on the (entry_date, door) index: it reads the
-    index entries of the leads loaded in those days, whatever the size of the table.
+    first, days without leads included.
+
+    One query on the (entry_date, door) index, from the first day whose counts are not in the
+    cache: a past day's counts are cached for ``DAY_LOADS_CACHE_SECONDS`` (leads are entered
+    now, never in the past), so a dashboard view reads today's index entries only, whatever
+    the size of the table and the loading rate of the other days.
 
     Days are cut at local midnight at today's UTC offset: the timestamp is shifted by that
     offset and truncated in UTC, which every backend does without time-zone tables (MariaDB
@@ -50,8 +58,35 @@ def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
     """
     offset = timezone.localtime(now).utcoffset() or timedelta(0)
     today = (now.astimezone(UTC) + offset).date()
-    first_day = today - timedelta(days=days - 1)
-    start = datetime.combine(first_day, time.min, tzinfo=dt_timezone(offset))
+    all_days = [today - timedelta(days=days - 1 - number) for number in range(days)]
+    keys = {
+        day: f"leadhub:loads-day:{day.isoformat()}:{offset.total_seconds():.0f}"
+        for day in all_days[:-1]
+    }
+    cached = cache.get_many(keys.values())
+    counts = {day: cached[key] for day, key in keys.items() if key in cached}
+    first_read = next(day for day in all_days if day not in counts)
+    read = _loads_per_day_and_door(since=first_read, offset=offset)
+    for day in all_days[all_days.index(first_read) :]:
+        counts[day] = read.get(day, {})
+    cache.set_many(
+        {keys[day]: counts[day] for day in all_days[:-1] if day >= first_read},
+        DAY_LOADS_CACHE_SECONDS,
+    )
+    return [
+        DayLoads(
+            day=day,
+            api=counts[day].get(Lead.Door.API, 0),
+            upload=counts[day].get(Lead.Door.UPLOAD, 0),
+            manual=counts[day].get(Lead.Door.MANUAL, 0),
+            rest=counts[day].get(Lead.Door.REST, 0),
+        )
+        for day in all_days
+    ]
+
+
+def _loads_per_day_and_door(*, since: date, offset: timedelta) -> dict[date, dict[str, int]]:
+    start = datetime.combine(since, time.min, tzinfo=dt_timezone(offset))
     local_entry = ExpressionWrapper(F("entry_date") + offset, output_field=DateTimeField())
     rows = (
         Lead.objects.filter(entry_date__gte=start)
@@ -64,20 +99,7 @@ def leads_loaded_per_day(*, days: int, now: datetime) -> list[DayLoads]:
     counts: dict[date, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row["day"], {})[row["door"]] = row["count"]
-    result = []
-    for number in range(days):
-        day = first_day + timedelta(days=number)
-        by_door = counts.get(day, {})
-        result.append(
-            DayLoads(
-                day=day,
-                api=by_door.get(Lead.Door.API, 0),
-                upload=by_door.get(Lead.Door.UPLOAD, 0),
-                manual=by_door.get(Lead.Door.MANUAL, 0),
-                rest=by_door.get(Lead.Door.REST, 0),
-            )
-        )
-    return result
+    return counts
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The admin's reads on big tables (issue 14, growth): the lead list's count is exact up to a
 bound and PostgreSQL's planner estimate beyond it (``fastsql.count_bounded``); the status
 filter's choices walk the (list, status) index on PostgreSQL; the dashboard's loads per day
-read only what the (entry_date, door) index holds."""
+read only what the (entry_date, door) index holds, and past days only once."""
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -106,3 +108,28 @@ def test_dashboard_loads_per_day_read_only_the_entry_date_door_index(lead_list):
     assert columns == set()
     index = next(i for i in Lead._meta.indexes if i.name == "lead_entry_date_door")
     assert index.fields == ["entry_date", "door"]
+
+
+def test_dashboard_reads_past_days_once_then_today_only(lead_list):
+    now = timezone.now()
+    yesterday = now - timedelta(days=1)
+    LeadFactory(list=lead_list, entry_date=yesterday)
+    first = leads_loaded_per_day(days=3, now=now)
+    # Leads are entered now: a lead dated yesterday after the first view is not read again
+    # (yesterday's counts come from the cache), today's are counted at every view.
+    LeadFactory(list=lead_list, entry_date=yesterday)
+    LeadFactory(list=lead_list, entry_date=now, door=Lead.Door.REST)
+    with CaptureQueriesContext(connection) as captured:
+        second = leads_loaded_per_day(days=3, now=now)
+    assert [day.total for day in first] == [0, 1, 0]
+    assert [(day.total, day.rest) for day in second] == [(0, 0), (1, 0), (1, 1)]
+    assert len(captured.captured_queries) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a PostgreSQL storage parameter")
+def test_postgresql_vacuums_the_leads_table_after_one_percent_new_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'leads_lead'")
+        (options,) = cursor.fetchone()
+    assert "autovacuum_vacuum_insert_scale_factor=0.01" in options
+    assert "autovacuum_analyze_scale_factor=0.01" in options

@@ -176,31 +176,9 @@ MEDIA_URL = "media/"
 # role...), or LEADHUB_S3_ACCESS_KEY_ID / LEADHUB_S3_SECRET_ACCESS_KEY for this bucket only.
 LEADHUB_S3_BUCKET = os.environ.get("LEADHUB_S3_BUCKET", "")
 if LEADHUB_S3_BUCKET:
-    from boto3.s3.transfer import TransferConfig
+    from leadhub.s3_settings import s3_storage
 
-    _MB = 1024 * 1024
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": LEADHUB_S3_BUCKET,
-            "endpoint_url": os.environ.get("LEADHUB_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("LEADHUB_S3_REGION") or None,
-            "access_key": os.environ.get("LEADHUB_S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("LEADHUB_S3_SECRET_ACCESS_KEY") or None,
-            "location": os.environ.get("LEADHUB_S3_PREFIX", "").strip("/"),
-            "addressing_style": os.environ.get("LEADHUB_S3_ADDRESSING_STYLE") or None,
-            # Files are private: served by LeadHub's own views after its permission checks.
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": True,
-            # A file opened through the storage API spills to disk past 1 MB, and uploads go
-            # in 8 MB parts, two at a time: memory stays bounded whatever the file's size.
-            "max_memory_size": _MB,
-            "transfer_config": TransferConfig(
-                multipart_threshold=8 * _MB, multipart_chunksize=8 * _MB, max_concurrency=2
-            ),
-        },
-    }
+    STORAGES["default"] = s3_storage(os.environ)
 
 CACHES = {
     "default": {

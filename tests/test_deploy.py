@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 # How the settings and the deploy scripts read a variable.
 READS = re.compile(r'(?:os\.environ(?:\.get)?\(|os\.environ\[|env_bool\(|env_list\()"([A-Z_]+)"')
+# s3_settings.s3_storage reads its variables from the mapping it is given (os.environ).
+MAPPING_READS = re.compile(r'\benv(?:\.get\(|\[)"([A-Z0-9_]+)"')
 SCRIPT_READS = re.compile(r"\$\{([A-Z_]+)[-:}]")
 # Set by pytest itself, never by a site.
 NOT_SITE_SETTINGS = {"PYTEST_VERSION"}
@@ -16,18 +18,24 @@ NOT_SITE_SETTINGS = {"PYTEST_VERSION"}
 
 def example_names() -> set[str]:
     text = (DEPLOY / "leadhub.env.example").read_text()
-    return set(re.findall(r"^#?([A-Z_]+)=", text, flags=re.MULTILINE))
+    return set(re.findall(r"^#?([A-Z0-9_]+)=", text, flags=re.MULTILINE))
+
+
+def settings_reads() -> set[str]:
+    """The variables the settings read: settings.py and the storage settings it calls."""
+    read = set(READS.findall((ROOT / "leadhub" / "settings.py").read_text()))
+    return read | set(MAPPING_READS.findall((ROOT / "leadhub" / "s3_settings.py").read_text()))
 
 
 def test_the_example_environment_names_every_variable_the_settings_read():
-    read = set(READS.findall((ROOT / "leadhub" / "settings.py").read_text())) - NOT_SITE_SETTINGS
+    read = settings_reads() - NOT_SITE_SETTINGS
 
     assert read, "no variable found: the pattern no longer matches settings.py"
     assert sorted(read - example_names()) == []
 
 
 def test_the_example_environment_names_only_variables_something_reads():
-    read = set(READS.findall((ROOT / "leadhub" / "settings.py").read_text()))
+    read = settings_reads()
     for script in DEPLOY.glob("run-*"):
         read |= set(SCRIPT_READS.findall(script.read_text()))
 

@@ -1,6 +1,6 @@
-"""D7 against a live gunicorn with 3 workers: lockouts hold across worker processes.
+"""D7 against the live production server with 3 workers: lockouts hold across worker processes.
 
-Each test starts gunicorn (3 sync workers, tests/live_settings.py) on a free port of
+Each test starts deploy/run-web (3 worker processes, tests/live_settings.py) on a free port of
 127.0.0.1 against the test database, with ``TRUSTED_PROXIES=127.0.0.2``: requests sent from
 the source address 127.0.0.2 play the reverse proxy, requests from 127.0.0.1 a client that
 writes its own X-Forwarded-For. Run against PostgreSQL and MariaDB:
@@ -9,7 +9,7 @@ writes its own X-Forwarded-For. Run against PostgreSQL and MariaDB:
         .venv/bin/pytest tests/test_lockout_live.py
     DATABASE_URL=mysql://root@127.0.0.1:3306/lh_live .venv/bin/pytest tests/test_lockout_live.py
 
-Skipped on SQLite (the test database is in memory, out of gunicorn's reach).
+Skipped on SQLite (the test database is in memory, out of the server's reach).
 """
 
 import http.client
@@ -35,7 +35,7 @@ pytestmark = [
     pytest.mark.live_server_db,
     pytest.mark.skipif(
         connection.vendor == "sqlite",
-        reason="needs PostgreSQL or MariaDB: gunicorn cannot reach the in-memory test database",
+        reason="needs PostgreSQL or MariaDB: a server cannot reach the in-memory test database",
     ),
 ]
 
@@ -89,7 +89,8 @@ def _database_url() -> str:
 
 @pytest.fixture
 def server(demo, tmp_path):
-    """gunicorn with 3 workers on the committed demo data; always stopped afterwards."""
+    """The production server (deploy/run-web) with 3 worker processes on the committed demo
+    data; always stopped afterwards."""
     port = _free_port()
     env = {
         **os.environ,
@@ -97,16 +98,21 @@ def server(demo, tmp_path):
         "DJANGO_SETTINGS_MODULE": "tests.live_settings",
         "TRUSTED_PROXIES": PROXY,
         "DEBUG": "0",
+        "LEADHUB_BIND": f"127.0.0.1:{port}",
+        "LEADHUB_WEB_WORKERS": str(WORKERS),
+        "LEADHUB_PYTHON_BIN": str(Path(sys.executable).parent),
     }
-    log = tmp_path / "gunicorn.log"
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "leadhub.wsgi:application",
-        *("-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--error-logfile", str(log)),
-    ]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL
-    )
+    log = tmp_path / "server.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [str(ROOT / "deploy" / "run-web")],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         live = Server(port)
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -116,7 +122,7 @@ def server(demo, tmp_path):
                 live.get({"function": "version"})
                 break
             except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer"
+                assert time.monotonic() < deadline, "the server did not answer"
                 time.sleep(0.2)
         yield live
     finally:
@@ -181,3 +187,22 @@ def test_forwarded_for_is_honoured_only_from_the_trusted_proxy(server):
     logged = list(ApiLogEntry.objects.order_by("id").values_list("client_ip", flat=True))
     assert logged[-2:] == [CLIENT, "198.51.100.7"]
     assert list(LoginFailureMinute.objects.values_list("address", flat=True)) == [CLIENT]
+
+
+def test_the_production_server_keeps_a_connection_open_between_requests(server):
+    """deploy/run-web answers HTTP/1.1 keep-alive: several adds on one connection (no TCP
+    accept per request), each answered in full."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT_SECONDS)
+    bodies: list[str] = []
+    ports: set[int] = set()
+    try:
+        for params in _adds(7275560600, 3, RIGHT):
+            conn.request("GET", "/API/lmapi.php?" + urllib.parse.urlencode(params))
+            response = conn.getresponse()
+            assert response.getheader("Connection", "").lower() != "close"
+            bodies.append(response.read().decode("utf-8"))
+            ports.add(conn.sock.getsockname()[1])
+    finally:
+        conn.close()
+    assert all(body.startswith("SUCCESS: add_lead LEAD HAS BEEN ADDED") for body in bodies)
+    assert len(ports) == 1  # the same socket carried every request

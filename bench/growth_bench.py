@@ -10,7 +10,7 @@
 after, as a bulk load would), spread like a call centre's table: 40 lists of uneven size,
 statuses, three years of entry dates, vendor codes, alternate phones; then VACUUM ANALYZE.
 
-``api`` serves add_lead under gunicorn (``bench/api_bench.py``'s server, wrk script and CPU
+``api`` serves add_lead under deploy/run-web (``bench/api_bench.py``'s server, wrk script and CPU
 accounting) against the small and the big database in turn (small, big, small, big...) and
 prints requests/s and p99 of each, and the big/small ratios of the same round.
 
@@ -189,7 +189,7 @@ def _preload_sql() -> str:
 
 
 def api(args: argparse.Namespace) -> None:
-    """add_lead (simple) under api_bench's gunicorn and wrk, small and big in turn."""
+    """add_lead (simple) under deploy/run-web (3 workers) and wrk, small and big in turn."""
     levels = [int(level) for level in args.concurrency.split(",")]
     for url in (args.small, args.big):
         # Earlier runs' adds (wrk's numbers carry the run number; no preloaded phone has
@@ -200,24 +200,24 @@ def api(args: argparse.Namespace) -> None:
                 (f"{api_bench.BENCH_AREA_CODE}%",),
             )
     sizes = {url: _count(url) for url in (args.small, args.big)}
-    runs = dict.fromkeys(sizes, 0)
+    numbers = {url: api_bench.NumberBlocks(url) for url in sizes}
     figures: dict[tuple[int, str, int], api_bench.RunResult] = {}
     for round_number in range(args.rounds):
         for url in (args.small, args.big):
             env = api_bench._server_env(url)
             with tempfile.TemporaryDirectory(prefix="growth-bench-") as log_dir:
-                server = api_bench.Gunicorn(
-                    env, api_bench._free_port(), 3, Path(log_dir), "leadhub.wsgi"
+                server = api_bench.Server(
+                    env, api_bench._free_port(), Path(log_dir), "leadhub.wsgi", "run-web", 3, None
                 )
                 try:
                     server.wait_ready()
                     # Longer than api_bench's warm-up: on a loaded machine each worker's
                     # first password check and imports can take seconds.
-                    api_bench._wrk(server, "simple", 8, WARMUP_SECONDS, runs[url])
-                    runs[url] += 1
+                    api_bench._wrk(server, "simple", 8, WARMUP_SECONDS, numbers[url])
                     for level in levels:
-                        result = api_bench._wrk(server, "simple", level, args.duration, runs[url])
-                        runs[url] += 1
+                        result = api_bench._wrk(
+                            server, "simple", level, args.duration, numbers[url]
+                        )
                         figures[round_number, url, level] = result
                         print(
                             f"  round {round_number + 1} {_name(url)} ({sizes[url]:,} leads) "
@@ -276,8 +276,8 @@ def admin(args: argparse.Namespace) -> None:
             env = {**api_bench._server_env(url), "SECURE_COOKIES": "0"}
             _set_admin_password(env)
             with tempfile.TemporaryDirectory(prefix="growth-bench-") as log_dir:
-                server = api_bench.Gunicorn(
-                    env, api_bench._free_port(), 1, Path(log_dir), "leadhub.wsgi"
+                server = api_bench.Server(
+                    env, api_bench._free_port(), Path(log_dir), "leadhub.wsgi", "run-web", 1, None
                 )
                 try:
                     server.wait_ready()
@@ -292,7 +292,7 @@ def admin(args: argparse.Namespace) -> None:
                 finally:
                     server.stop()
     print()
-    print(f"admin pages, 1 sync gunicorn worker, ms over HTTP ({args.rounds} servers each)")
+    print(f"admin pages, deploy/run-web with 1 worker, ms over HTTP ({args.rounds} servers each)")
     print()
     header = " | ".join(
         f"{_name(url)} ({sizes[url] / 1e6:.1f}M) first / median / max" for url in sizes

@@ -278,3 +278,45 @@ def test_a_large_stored_file_is_inspected_and_read_in_memory_far_below_its_size(
     growth_kb = measured["peak_kb"] - baseline["peak_kb"]
     print(f"file {sizes['large.csv']} kB, peak {baseline['peak_kb']} -> {measured['peak_kb']} kB")
     assert growth_kb < sizes["large.csv"] / 4
+
+
+_WRITE_AND_MEASURE = """
+import json, os
+from leadhub.stored_files import stored_output
+block = os.urandom(1024 * 1024)
+with stored_output(os.environ["STORED_NAME"]) as path, open(path, "wb") as stream:
+    for _ in range(int(os.environ["STORED_MB"])):
+        stream.write(block)
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(json.dumps({"peak_kb": int(status)}))
+"""
+
+
+def _write_peak(env: dict, name: str, megabytes: int) -> int:
+    out = run(
+        {**env, "STORED_NAME": name, "STORED_MB": str(megabytes)}, "shell", "-c", _WRITE_AND_MEASURE
+    )
+    return json.loads(out.strip().splitlines()[-1])["peak_kb"]
+
+
+@pytest.mark.live_server_db
+@pytest.mark.django_db(transaction=True)
+def test_a_large_result_file_goes_to_the_bucket_in_memory_independent_of_its_size(
+    bucket,
+    tmp_path,
+    database_url,  # noqa: F811
+):
+    """Peak RSS of a process that writes a result file or export of 24 MB, then one of 72 MB,
+    through ``stored_output`` (spooled to a temporary file, sent in 8 MB parts): the larger
+    file adds less than a quarter of the 48 MB between them (holding the file whole, or all
+    its parts, would add all of it)."""
+    env = {**environment(database_url, tmp_path / "media"), **bucket.env}
+    small = _write_peak(env, "exports/small.bin", 24)
+    large = _write_peak(env, "exports/large.bin", 72)
+    sizes = {
+        key: bucket.client.head_object(Bucket=bucket.name, Key=key)["ContentLength"]
+        for key in ("exports/small.bin", "exports/large.bin")
+    }
+    assert sizes == {"exports/small.bin": 24 * 1024 * 1024, "exports/large.bin": 72 * 1024 * 1024}
+    print(f"peak {small} kB (24 MB file) -> {large} kB (72 MB file)")
+    assert large - small < 48 * 1024 / 4

@@ -31,13 +31,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from itertools import chain, islice
-from pathlib import Path
 
-import python_calamine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leadhub.stored_files import StoredFile
 from leads.cells import FORMULA_START
 from leads.models import ImportJob
 from leads.pipeline.batch import LeadBatch, RowResult, empty_counts
@@ -46,8 +43,8 @@ from leads.wording import import_row_reason
 
 from .encodings import EncodingRepairs
 from .errors import UnreadableFile
+from .job_files import job_rows
 from .options import ImportOptions
-from .reading import SheetInfo, inspect_file, iter_rows
 from .results import (
     crash_test_stop,
     result_csv_exists,
@@ -327,62 +324,7 @@ def _remember(cleaner: RowCleaner, checker: LeadBatch, rows: list[tuple[int, lis
         checker.remember(checker.prepare(result))
 
 
-# --- files --------------------------------------------------------------------------------
-
-
-def job_rows(
-    job: ImportJob, *, start_row: int, repairs: EncodingRepairs | None = None
-) -> tuple[list[str] | None, Iterator]:
-    """(the header row's cells when it is read now, the data rows after ``start_row``);
-    ``repairs`` collects the rows whose encoding was repaired (``reading.iter_rows``)."""
-    stored = StoredFile(job.file.name)
-    if job.file_format == "csv":
-        info = SheetInfo(
-            format="csv",
-            encoding=job.encoding,
-            delimiter=job.delimiter,
-            row_count=job.total_rows,
-            header=None,
-            sample=[],
-        )
-        rows = iter_rows(stored, info, start_row=start_row, repairs=repairs)
-    else:
-        rows = _workbook_rows(job, stored, start_row)
-    header = (list(job.header or []) or None) if job.has_header else None
-    if job.has_header and start_row == 0:
-        first = next(rows, None)
-        header = header or (first[1] if first else None)
-    return header, rows
-
-
-def _workbook_rows(job: ImportJob, stored: StoredFile, start_row: int) -> Iterator:
-    # A stored workbook is read from a local copy (``StoredFile.local_path``), made once for
-    # the sheet's lookup and the rows and gone when the rows are.
-    with stored.local_path() as path:
-        # The job does not keep the sheet's name: a workbook of several sheets is inspected
-        # again to find the one with rows. The header row is skipped below, not by the
-        # reader, so that a header the detection missed (has_header set by hand) is too.
-        sheet = _single_sheet(path) or inspect_file(path, sample_rows=0).sheet
-        info = SheetInfo(
-            format=job.file_format,
-            encoding=None,
-            delimiter=None,
-            row_count=job.total_rows,
-            header=None,
-            sample=[],
-            sheet=sheet,
-        )
-        yield from iter_rows(path, info, start_row=start_row)
-
-
-def _single_sheet(path: Path) -> str | None:
-    """The name of the workbook's only sheet; None when it has several (or cannot say)."""
-    try:
-        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
-            names = workbook.sheet_names
-    except Exception:  # the reader reports damaged files with a proper message
-        return None
-    return names[0] if len(names) == 1 else None
+# --- the result file --------------------------------------------------------------------
 
 
 def _safe(cell: str) -> str:

@@ -24,8 +24,8 @@ from leads.rules import STANDARD_LAYOUT
 from leads.selectors import custom_fields_storing, list_get
 
 from . import tasks
-from .engine import job_rows
 from .errors import UnreadableFile
+from .job_files import job_rows
 from .limits import upload_check_size
 from .mapping import auto_map
 from .options import ImportOptions, import_options_clean

@@ -20,9 +20,10 @@ from ..outcomes import LeadAddOutcome
 from ..selectors import system_settings_get
 from ..services import LeadActor, LeadRequest, lead_add
 from ..services.add_batch import leads_add_batch
+from .bodies import lead_add_validated
 from .outputs import STORED_COLUMNS, lead_json, outcome_json
 from .problems import VALIDATION, problem_document, rejection_problem
-from .serializers import add_options_build, lead_add_validated, lead_request_build
+from .serializers import add_options_build, lead_request_build
 
 
 class _RollBack(Exception):

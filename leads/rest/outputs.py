@@ -281,7 +281,7 @@ def _representer(serializer: serializers.Serializer):
     return to_representation
 
 
-# Built once, as ``serializers.lead_add_validated`` explains.
+# Built once, as ``bodies.lead_add_validated`` explains.
 _LEAD = LeadSerializer()
 # The columns ``lead_json`` reads, for a query of them as a dict.
 STORED_COLUMNS = tuple(

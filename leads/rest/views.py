@@ -15,6 +15,7 @@ from . import schema
 from .adding import lead_actor, lead_add_answer, lead_batch_answer
 from .auth import allowed_list_ids, request_profile
 from .base import ApiView, dry_run_requested
+from .bodies import lead_add_validated
 from .idempotency import idempotent
 from .outputs import LeadDetailSerializer, LeadSerializer
 from .problems import PROBLEM_CONTENT_TYPE
@@ -22,7 +23,6 @@ from .serializers import (
     BatchEnvelopeSerializer,
     LeadAddSerializer,
     LeadBatchSerializer,
-    lead_add_validated,
     lead_request_build,
 )
 

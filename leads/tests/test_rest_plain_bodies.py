@@ -6,12 +6,8 @@ import pytest
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import DictField
 
-from leads.rest.serializers import (
-    LeadAddSerializer,
-    LeadObjectField,
-    _plain_lead_validated,
-    lead_add_validated,
-)
+from leads.rest.bodies import _plain_lead_validated, lead_add_validated
+from leads.rest.serializers import LeadAddSerializer, LeadObjectField
 from leads.rules import BIGINT_MAX, LEAD_TEXT_FIELDS
 
 PLAIN = [

@@ -1,5 +1,5 @@
 """Benchmark of the JSON door (/api/v1/) against the legacy door and the importer, on
-PostgreSQL under gunicorn, in one run (the issue's targets are ratios within a run).
+PostgreSQL under deploy/run-web, in one run (the issue's targets are ratios within a run).
 
     .venv/bin/python bench/rest_bench.py                  # 15 s per wrk run, 5 batches
     .venv/bin/python bench/rest_bench.py --duration 5     # a quicker look
@@ -7,7 +7,7 @@ PostgreSQL under gunicorn, in one run (the issue's targets are ratios within a r
 What it does: drops and re-creates the database (default ``leadhub_restapi_bench`` on the
 local PostgreSQL), migrates it, runs ``load_demo``, preloads leads (``--preload``) and makes an
 API key for the demo user 6666 (``manage.py api_key_create``, with a rate limit no run
-reaches); starts gunicorn as ``api_bench.py`` does (3 sync workers); then
+reaches); starts ``deploy/run-web`` as ``api_bench.py`` does (the production server); then
 
 1. single adds at concurrency 8, legacy ``add_lead`` (``wrk/add_lead.lua``, "simple") and
    JSON ``POST /api/v1/leads/`` (``wrk/rest_add.lua``) with the same lead and the same
@@ -17,7 +17,7 @@ reaches); starts gunicorn as ``api_bench.py`` does (3 sync workers); then
 3. the same 1,000 rows (other numbers) per batch through the importer, in this process,
    as ``manage.py import_leads`` runs it (``importing.jobs`` then ``engine.import_run``).
 
-Every request goes to 127.0.0.1, every run is bounded, gunicorn is always stopped. The
+Every request goes to 127.0.0.1, every run is bounded, the server is always stopped. The
 figures are printed, never asserted: copy them into bench/RESULTS.md.
 """
 
@@ -63,13 +63,20 @@ def main() -> int:
     ).stdout.strip()
     print(f"load average before: {api_bench._load()} ({os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory(prefix="leadhub-rest-bench-") as log_dir:
-        server = api_bench.Gunicorn(
-            env, args.port or api_bench._free_port(), args.workers, Path(log_dir), "leadhub.wsgi"
+        server = api_bench.Server(
+            env,
+            args.port or api_bench._free_port(),
+            Path(log_dir),
+            "leadhub.wsgi",
+            "run-web",
+            args.workers,
+            None,
         )
         try:
             server.wait_ready()
-            print(f"gunicorn: {args.workers} sync workers on {server.base_url}")
-            singles = _single_adds(server, key, args.duration)
+            print(f"{server.describe} on {server.base_url}")
+            numbers = api_bench.NumberBlocks(args.database_url)
+            singles = _single_adds(server, key, args.duration, numbers)
             batches = _batches(server, key, args.batches)
         finally:
             server.stop()
@@ -84,8 +91,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--batches", type=int, default=5, help="batches of 1,000 (max 9)")
     parser.add_argument("--preload", type=int, default=PRELOAD_LEADS)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: any free)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="deploy/run-web's workers (default: its own)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="the server's port (0: any free)")
     args = parser.parse_args()
     if not 1 <= args.batches <= 9:
         parser.error("--batches must be 1 to 9")
@@ -107,17 +116,25 @@ def _measured(server, script: Path, extra: list[str], seconds: int) -> api_bench
     return api_bench._parse_wrk(_wrk(server, script, extra, seconds), script.stem, 8)
 
 
-def _single_adds(server, key: str, seconds: int) -> list[api_bench.RunResult]:
-    legacy = ["simple", None, api_bench.USER, api_bench.PASSWORD]
+def _single_adds(
+    server, key: str, seconds: int, numbers: api_bench.NumberBlocks
+) -> list[api_bench.RunResult]:
+    threads = api_bench.WRK_SHAPES[8][0]
+
+    def legacy(run_seconds: int) -> list[str]:
+        # Each legacy run its own block of new phone numbers (api_bench.NumberBlocks).
+        base, stride = numbers.take(threads, run_seconds)
+        return ["simple", str(base), str(stride), api_bench.USER, api_bench.PASSWORD]
+
     # Warm-up: every worker logs in once and fills its caches, on both doors (a worker's
     # first password check takes seconds on a busy machine; a warm-up may then answer
     # nothing, so its figures are not read).
-    _wrk(server, api_bench.LUA_SCRIPT, _with_run(legacy, 0), WARMUP_SECONDS)
+    _wrk(server, api_bench.LUA_SCRIPT, legacy(WARMUP_SECONDS), WARMUP_SECONDS)
     _wrk(server, REST_SCRIPT, [key, "0"], WARMUP_SECONDS)
     results = []
     for run in (1, 2):
         for name, script, extra in (
-            ("legacy", api_bench.LUA_SCRIPT, _with_run(legacy, run)),
+            ("legacy", api_bench.LUA_SCRIPT, legacy(seconds)),
             ("json", REST_SCRIPT, [key, str(run)]),
         ):
             result = _measured(server, script, extra, seconds)
@@ -131,10 +148,6 @@ def _single_adds(server, key: str, seconds: int) -> list[api_bench.RunResult]:
             if result.sample:
                 print(f"    sample answer: {result.sample[:200]}")
     return results
-
-
-def _with_run(legacy: list, run: int) -> list[str]:
-    return [legacy[0], str(run), *legacy[2:]]
 
 
 def _rows(prefix: str, batch: int) -> list[tuple[str, str, str]]:

@@ -39,7 +39,7 @@ from leadhub.db.locks import dedupe_lock_batch
 from leads.models import DuplicateReview, ImportJob, Lead
 from leads.pipeline.batch import LeadBatch, Outcome, RowResult
 from leads.pipeline.duplicates_batch import Recheck
-from leads.pipeline.storage import LeadRows, copy_text
+from leads.pipeline.storage import LeadRows, copy_text, lead_rows_insert
 from leads.services import LeadActor
 from leads.services.review import duplicate_review_new
 from webhooks.models import Delivery
@@ -181,19 +181,7 @@ class InsertStore(_Store):
         rows = LeadRows(mapped=self.mapped, actor=self.actor, now=now, copy=False)
 
         def insert(cursor, still: list[RowResult]) -> None:
-            if not still:
-                return
-            if connection.vendor == "sqlite":
-                ids = fastsql.lead_ids_reserve(cursor, Lead, len(still))
-                for result, lead_id in zip(still, ids, strict=True):
-                    result.lead_id = lead_id
-                fastsql.rows_insert(cursor, Lead, rows.columns, [rows.row(r) for r in still])
-            else:
-                ids = fastsql.rows_insert_returning_ids(
-                    cursor, Lead, rows.columns, [rows.row(r) for r in still]
-                )
-                for result, lead_id in zip(still, ids, strict=True):
-                    result.lead_id = lead_id
+            lead_rows_insert(cursor, rows, still)
 
         with transaction.atomic(), connection.cursor() as cursor:
             cancelled = self._claim(cursor)

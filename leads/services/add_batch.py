@@ -31,7 +31,7 @@ from ..pipeline.duplicates import duplicate_hit
 from ..pipeline.hopper import HopperLead, hopper_entries
 from ..pipeline.lists import ListBatch
 from ..pipeline.phone_checks import checks_in_force
-from ..pipeline.storage import LeadRows
+from ..pipeline.storage import LeadRows, lead_rows_insert
 from ..rules import LEAD_TEXT_FIELDS, clean_gender, fit_to_column
 from ..timezones import GmtOffset
 from .actor import LeadActor
@@ -156,24 +156,10 @@ def _batch_add(
 
 
 def _leads_insert(cursor, added: list[RowResult], *, actor: LeadActor, now: datetime) -> None:
-    """Insert the rows' leads in one statement and set their ids (as ``importing.stores``:
-    COPY with reserved ids on PostgreSQL, a prepared INSERT elsewhere)."""
-    vendor = connection.vendor
-    if vendor in ("postgresql", "sqlite"):
-        ids = fastsql.lead_ids_reserve(cursor, Lead, len(added))
-        for r, lead_id in zip(added, ids, strict=True):
-            r.lead_id = lead_id
-    rows = LeadRows(mapped=_STORED, actor=actor, now=now, copy=vendor == "postgresql")
-    if vendor == "postgresql":
-        fastsql.rows_copy(cursor, Lead, rows.columns, [rows.line(r) for r in added])
-    elif vendor == "sqlite":
-        fastsql.rows_insert(cursor, Lead, rows.columns, [rows.row(r) for r in added])
-    else:
-        ids = fastsql.rows_insert_returning_ids(
-            cursor, Lead, rows.columns, [rows.row(r) for r in added]
-        )
-        for r, lead_id in zip(added, ids, strict=True):
-            r.lead_id = lead_id
+    """Insert the rows' leads in one statement and set their ids (``storage.lead_rows_insert``,
+    as the importer's stores do)."""
+    copy = connection.vendor == "postgresql"
+    lead_rows_insert(cursor, LeadRows(mapped=_STORED, actor=actor, now=now, copy=copy), added)
 
 
 class _StoredValues(LeadRows):

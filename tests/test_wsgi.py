@@ -14,7 +14,11 @@ ADD = {"source": "wsgitest", "user": "6666", "pass": "1234", "function": "add_le
 
 
 def _call(path: str, params: dict[str, str]) -> tuple[str, dict[str, str], str]:
-    environ = RequestFactory().get(path, params).environ
+    return _run(RequestFactory().get(path, params).environ)
+
+
+def _run(environ: dict) -> tuple[str, dict[str, str], str]:
+    """Call the WSGI application as a server does: (status, headers, body)."""
     started = []
     response = application(environ, lambda status, headers: started.append((status, headers)))
     try:
@@ -100,14 +104,7 @@ def _post_json(body: dict, **headers: str) -> tuple[str, dict[str, str], str]:
         .post("/api/v1/leads/", json.dumps(body), content_type="application/json", headers=headers)
         .environ
     )
-    started = []
-    response = application(environ, lambda status, headers: started.append((status, headers)))
-    try:
-        body_text = b"".join(response).decode()
-    finally:
-        response.close()
-    status, header_list = started[0]
-    return status, dict(header_list), body_text
+    return _run(environ)
 
 
 def test_a_json_add_with_an_api_key_takes_the_api_key_handler_with_security_headers(demo):

@@ -5,6 +5,7 @@
     .venv/bin/python bench/api_bench.py --profile 500   # where one request's time goes
     .venv/bin/python bench/api_bench.py --baseline      # also a bare Django view, for scale
     .venv/bin/python bench/api_bench.py --baseline --rounds 2 --soak-minutes 20  # issue 14
+    .venv/bin/python bench/api_bench.py --baseline --floor --scenarios simple  # statements' cost
 
 What it does: drops and re-creates the database (default ``leadhub_bench`` on the local
 PostgreSQL), migrates it, runs ``load_demo`` and preloads 500,000 leads (``--preload``);
@@ -26,6 +27,11 @@ Django view doing two SELECTs and one INSERT (the issue's yardstick), on the ref
 database) on the same database: this VM's speed moves from run to run, and the baseline
 measured in the same minute tells how fast the machine was. The summary prints LeadHub/bare
 per concurrency and round, and the mixed add's rate over the simple add's.
+
+With ``--floor`` (and ``--baseline``) it also runs ``bench/floor_app.py`` on the reference
+server: the bare view's Python running LeadHub's own six statements of a simple add through
+``leadhub.db``. floor/bare is the share of the bare view's rate that LeadHub's statements
+alone leave (no Python cut goes above it); LeadHub/floor is what LeadHub's Python costs.
 
 With ``--profile N`` it instead runs N requests per scenario in-process through the WSGI
 application (as gunicorn calls it) under cProfile against the same database, and prints the
@@ -93,6 +99,7 @@ NUMBERS_PER_THREAD_SECOND = 2000
 PROFILE_PHONE_PREFIX = "6029"  # the wrk runs' blocks stay below it
 NUMBER_LIMIT = 9_000_000
 BASELINE_APP = "bench.baseline_app:application"
+FLOOR_APP = "bench.floor_app:application"
 # A call centre's database already holds leads. An empty leads table is not what production
 # sees: PostgreSQL then re-analyses and vacuums it every few hundred inserts (its thresholds
 # grow with the table), which doubles the database's time per add in the first minutes.
@@ -199,6 +206,12 @@ def _parse_args() -> argparse.Namespace:
         "--baseline",
         action="store_true",
         help="first run the simple scenario against a bare Django view (bench/baseline_app.py)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="with --baseline: also the bare view running LeadHub's statements "
+        "(bench/floor_app.py)",
     )
     parser.add_argument(
         "--reuse-database",
@@ -442,6 +455,10 @@ def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]
             results += _serve_and_run(
                 args, env, BASELINE_APP, "gunicorn-sync", ["simple"], numbers, "baseline"
             )
+        if args.baseline and args.floor:
+            results += _serve_and_run(
+                args, env, FLOOR_APP, "gunicorn-sync", ["simple"], numbers, "floor"
+            )
         results += _serve_and_run(args, env, "leadhub.wsgi", args.server, args.scenarios, numbers)
         for result in results:
             result.round = result.round or round_number
@@ -466,7 +483,9 @@ def _serve_and_run(
 ) -> list[RunResult]:
     results = []
     workers, threads = (
-        (REFERENCE_WORKERS, None) if label == "baseline" else (args.workers, args.threads)
+        (REFERENCE_WORKERS, None)
+        if label in ("baseline", "floor")
+        else (args.workers, args.threads)
     )
     with tempfile.TemporaryDirectory(prefix="leadhub-bench-") as log_dir:
         port = args.port or _free_port()
@@ -718,9 +737,10 @@ def _print_summary(results: list[RunResult], args: argparse.Namespace) -> None:
 
     print()
     print(
-        "| round | concurrency | LeadHub/bare (target c8 ≥ 0.9, c1 ≥ 0.8) | mix/simple (≥ 0.75) |"
+        "| round | concurrency | LeadHub/bare (target c8 ≥ 0.9, c1 ≥ 0.8) | mix/simple (≥ 0.75) "
+        "| floor/bare | LeadHub/floor |"
     )
-    print("|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|")
     for round_number in sorted({r.round for r in results if r.round}):
         for concurrency in args.concurrency:
             simple = rate(round_number, "simple", concurrency)
@@ -728,7 +748,13 @@ def _print_summary(results: list[RunResult], args: argparse.Namespace) -> None:
             mix = rate(round_number, "mix", concurrency)
             ratio = f"{simple / bare:.2f}" if simple and bare else "-"
             mixed = f"{mix / simple:.2f}" if mix and simple else "-"
-            print(f"| {round_number} | {concurrency} | {ratio} | {mixed} |")
+            floor = rate(round_number, "floor", concurrency)
+            floor_bare = f"{floor / bare:.2f}" if floor and bare else "-"
+            over_floor = f"{simple / floor:.2f}" if simple and floor else "-"
+            print(
+                f"| {round_number} | {concurrency} | {ratio} | {mixed} | {floor_bare} "
+                f"| {over_floor} |"
+            )
     for r in results:
         if r.scenario == "soak":
             print()

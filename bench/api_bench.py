@@ -28,10 +28,11 @@ database) on the same database: this VM's speed moves from run to run, and the b
 measured in the same minute tells how fast the machine was. The summary prints LeadHub/bare
 per concurrency and round, and the mixed add's rate over the simple add's.
 
-With ``--floor`` (and ``--baseline``) it also runs ``bench/floor_app.py`` on the reference
+With ``--floor`` (and ``--baseline``) it also runs ``bench/floor_app.py`` on LeadHub's own
 server: the bare view's Python running LeadHub's own six statements of a simple add through
 ``leadhub.db``. floor/bare is the share of the bare view's rate that LeadHub's statements
-alone leave (no Python cut goes above it); LeadHub/floor is what LeadHub's Python costs.
+alone leave on that server (no Python cut goes above it); LeadHub/floor is what LeadHub's
+Python costs.
 
 With ``--profile N`` it instead runs N requests per scenario in-process through the WSGI
 application (as gunicorn calls it) under cProfile against the same database, and prints the
@@ -357,9 +358,9 @@ class Server:
         self.log_path = log_dir / f"{kind}-{app.replace(':', '-')}.log"
         env = {**env, "LEADHUB_BIND": f"127.0.0.1:{port}"}
         if kind == "run-web":
-            if app != "leadhub.wsgi":
-                raise ValueError("deploy/run-web serves LeadHub only")
             command = [str(ROOT / "deploy" / "run-web")]
+            if app != "leadhub.wsgi":
+                env["LEADHUB_WSGI_APP"] = app
             env["LEADHUB_PYTHON_BIN"] = str(Path(sys.executable).parent)
             if workers:
                 env["LEADHUB_WEB_WORKERS"] = str(workers)
@@ -457,7 +458,7 @@ def _load_runs(args: argparse.Namespace, env: dict[str, str]) -> list[RunResult]
             )
         if args.baseline and args.floor:
             results += _serve_and_run(
-                args, env, FLOOR_APP, "gunicorn-sync", ["simple"], numbers, "floor"
+                args, env, FLOOR_APP, args.server, ["simple"], numbers, "floor"
             )
         results += _serve_and_run(args, env, "leadhub.wsgi", args.server, args.scenarios, numbers)
         for result in results:
@@ -483,9 +484,7 @@ def _serve_and_run(
 ) -> list[RunResult]:
     results = []
     workers, threads = (
-        (REFERENCE_WORKERS, None)
-        if label in ("baseline", "floor")
-        else (args.workers, args.threads)
+        (REFERENCE_WORKERS, None) if label == "baseline" else (args.workers, args.threads)
     )
     with tempfile.TemporaryDirectory(prefix="leadhub-bench-") as log_dir:
         port = args.port or _free_port()

@@ -4,7 +4,7 @@ add, through LeadHub's own database layer (``leadhub.db``): BEGIN; the login gat
 the duplicate-check lock; the DUPLIST lookup; the lead's INSERT (every column, as
 ``lead_build`` fills them); the API log row; COMMIT.
 
-Served like the bare view (gunicorn, 3 sync workers, same database), it shows what those
+Served by LeadHub's own server (deploy/run-web) on the same database, it shows what those
 statements alone cost beside the bare view's three: the part of LeadHub/bare that no Python
 cut can win back. Not part of LeadHub.
 """

@@ -18,6 +18,7 @@ def _empty_caches():
     from leads.api import passwords
 
     cache.clear()
+    passwords.shared_cache().clear()
     config_cache.invalidate()
     passwords.forget_all_in_process()
     yield

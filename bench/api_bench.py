@@ -436,9 +436,12 @@ class NumberBlocks:
 
     def take(self, threads: int, seconds: float) -> tuple[int, int]:
         stride = max(1000, int(seconds * NUMBERS_PER_THREAD_SECOND))
-        base, self.next = self.next, self.next + threads * stride
-        if self.next > NUMBER_LIMIT:
+        # A long run (the soak) takes what is left when that still covers the fastest rate
+        # a wrk thread has reached here (about 800 adds/s).
+        stride = min(stride, (NUMBER_LIMIT - self.next) // threads)
+        if stride < max(1000, seconds * NUMBERS_PER_THREAD_SECOND // 2):
             raise RuntimeError("phone numbers used up: run without --reuse-database")
+        base, self.next = self.next, self.next + threads * stride
         return base, stride
 
 

@@ -180,11 +180,21 @@ if LEADHUB_S3_BUCKET:
 
     STORAGES["default"] = s3_storage(os.environ)
 
+API_LOGINS_CACHE = "api-logins"
 CACHES = {
     "default": {
         "BACKEND": "leadhub.cache.LocalMemoryCache",
         "LOCATION": "leadhub",
-    }
+    },
+    # Remembered API logins (leads/api/passwords.py), read only when a worker does not know a
+    # check yet (its first call per user, a refresh): files every worker of the box shares,
+    # so a password is hashed once per period for the box, not once per worker, and a
+    # restarted server remembers what it verified. Redis replaces it with REDIS_URL.
+    API_LOGINS_CACHE: {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "cache" / "api-logins"),
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 
 # --- Security (production values when DEBUG is off) -----------------------------------------
@@ -250,13 +260,12 @@ TASKS = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL", REDIS_URL)
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadhub"),
-        }
+    _redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadhub"),
     }
+    CACHES = {"default": _redis_cache, API_LOGINS_CACHE: _redis_cache}
 if RQ_REDIS_URL:
     INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "webhooks"]}}

@@ -1,9 +1,10 @@
 """Remembered API password checks (D6): at most one password hash per user per period for
 the whole site, and none on the request path after the first.
 
-A verified password is remembered in the shared Django cache (``django.core.cache.cache``)
-for ``LMAPI_AUTH_CACHE_SECONDS``, under a digest of the user id, the stored hash and the
-password (never the password itself), in one entry per user: ``{digest: until}``. Each
+A verified password is remembered in the shared cache ``settings.API_LOGINS_CACHE`` (files
+every worker of the box shares; Redis with ``REDIS_URL``) for ``LMAPI_AUTH_CACHE_SECONDS``,
+under a digest of the user id, the stored hash and the password (never the password
+itself), in one entry per user: ``{digest: until}``. Each
 process keeps what it read in a dictionary in front of the cache, never for longer than the
 cache entry lives. In the last ``REFRESH_FRACTION`` of the period, a request that finds its
 digest schedules a re-check on a background thread of its process: the first process to claim
@@ -12,9 +13,8 @@ while a user keeps calling, no request waits for a hash. Saving or deleting a us
 user's entry at once (``forget_user``, connected in leads/signals.py); a new password changes
 the stored hash, and with it every digest, by itself.
 
-With a shared cache (Redis) that is one hash per user per period for the site; with the
-per-process memory cache (the one-box default) one per worker process, still in the
-background.
+That is one hash per user per period for the box (the file cache), or for the whole site
+(Redis); a server restarted within the period hashes nothing.
 """
 
 import hmac
@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.core.cache import cache
+from django.core.cache import caches
 
 # Refresh once less than this share of the period is left (the last minute of five).
 REFRESH_FRACTION = 0.2
@@ -38,6 +38,11 @@ _local: dict[str, tuple[int, float]] = {}
 _refreshing: set[str] = set()
 _executor: tuple[int, ThreadPoolExecutor] | None = None
 _executor_lock = threading.Lock()
+
+
+def shared_cache():
+    """The cache every process of the box (of the site, with Redis) reads the checks from."""
+    return caches[settings.API_LOGINS_CACHE]
 
 
 def _user_key(user_id: int) -> str:
@@ -70,7 +75,7 @@ def password_matches(user, password: str) -> bool:
 
 def forget_user(user_id: int) -> None:
     """Drop every remembered check of a user, in the shared cache and in this process."""
-    cache.delete(_user_key(user_id))
+    shared_cache().delete(_user_key(user_id))
     for digest in [d for d, (uid, _) in list(_local.items()) if uid == user_id]:
         _local.pop(digest, None)
 
@@ -82,7 +87,7 @@ def forget_all_in_process() -> None:
 
 
 def _shared_until(user_id: int, digest: str, now: float) -> float | None:
-    entry = cache.get(_user_key(user_id))
+    entry = shared_cache().get(_user_key(user_id))
     until = entry.get(digest) if isinstance(entry, dict) else None
     if type(until) is not float or until <= now:
         return None
@@ -93,10 +98,10 @@ def _shared_until(user_id: int, digest: str, now: float) -> float | None:
 def _store(user_id: int, digest: str) -> None:
     period = settings.LMAPI_AUTH_CACHE_SECONDS
     until = time.time() + period
-    entry = cache.get(_user_key(user_id))
+    entry = shared_cache().get(_user_key(user_id))
     digests = {d: u for d, u in entry.items() if u > until - period} if entry else {}
     digests[digest] = until
-    cache.set(_user_key(user_id), digests, period)
+    shared_cache().set(_user_key(user_id), digests, period)
     _remember(digest, user_id, until)
 
 
@@ -132,7 +137,7 @@ def _refresh(user_id: int, encoded: str, password: str, digest: str) -> None:
         margin = settings.LMAPI_AUTH_CACHE_SECONDS * REFRESH_FRACTION
         if until is not None and until - now >= margin:
             return  # another process has refreshed it
-        if not cache.add(f"{_user_key(user_id)}:refresh", 1, REFRESH_CLAIM_SECONDS):
+        if not shared_cache().add(f"{_user_key(user_id)}:refresh", 1, REFRESH_CLAIM_SECONDS):
             return  # another process is hashing: the next request adopts its result
         if check_password(password, encoded):
             _store(user_id, digest)

@@ -4,11 +4,13 @@ for the site, refreshed off the request path before it ends, dropped when the us
 Hashes are counted with a spy hasher; time is moved by replacing the module's clock.
 """
 
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
-from django.core.cache import cache
 
 from leads.api import passwords
 from leads.tests.factories import DEFAULT_PASSWORD, ApiUserFactory
@@ -83,7 +85,7 @@ def test_another_worker_uses_the_shared_entry_without_hashing(user, clock, backg
 def test_the_shared_entry_holds_no_password(user, clock, background):
     """Only digests are kept, never the password."""
     passwords.password_matches(user, DEFAULT_PASSWORD)
-    entry = cache.get(passwords._user_key(user.pk))
+    entry = passwords.shared_cache().get(passwords._user_key(user.pk))
     assert entry and DEFAULT_PASSWORD not in repr(entry)
 
 
@@ -127,7 +129,9 @@ def test_a_refresh_claimed_by_another_worker_is_not_hashed_again(user, clock, se
     """While one process holds the refresh claim, another process's refresh does not hash."""
     assert passwords.password_matches(user, DEFAULT_PASSWORD)
     clock.value += settings.LMAPI_AUTH_CACHE_SECONDS * 0.9
-    cache.add(f"{passwords._user_key(user.pk)}:refresh", 1, 30)  # held by another process
+    passwords.shared_cache().add(
+        f"{passwords._user_key(user.pk)}:refresh", 1, 30
+    )  # held by another process
     assert passwords.password_matches(user, DEFAULT_PASSWORD)
     function, args = background.pop()
     function(*args)
@@ -147,7 +151,7 @@ def test_a_new_password_drops_the_remembered_check_at_once(user, clock, backgrou
     assert passwords.password_matches(user, DEFAULT_PASSWORD)
     user.set_password("another-secret-1")
     user.save()
-    assert cache.get(passwords._user_key(user.pk)) is None
+    assert passwords.shared_cache().get(passwords._user_key(user.pk)) is None
     assert not passwords.password_matches(user, DEFAULT_PASSWORD)
     assert passwords.password_matches(user, "another-secret-1")
 
@@ -164,7 +168,7 @@ def test_saving_the_user_or_its_profile_drops_its_remembered_checks(
         user.save()
     else:
         user.api_profile.save()
-    assert cache.get(passwords._user_key(user.pk)) is None
+    assert passwords.shared_cache().get(passwords._user_key(user.pk)) is None
     assert passwords.password_matches(user, DEFAULT_PASSWORD)
     assert SpyHasher.verified == 2
 
@@ -174,7 +178,7 @@ def test_deleting_the_user_drops_its_remembered_checks(user, clock, background):
     assert passwords.password_matches(user, DEFAULT_PASSWORD)
     user_id = user.pk
     user.delete()
-    assert cache.get(passwords._user_key(user_id)) is None
+    assert passwords.shared_cache().get(passwords._user_key(user_id)) is None
     assert not passwords._local
 
 
@@ -187,3 +191,47 @@ def test_the_refresh_thread_runs_jobs_in_the_background(user):
     passwords.run_in_background(lambda: (seen.append(threading.current_thread()), done.set()))
     assert done.wait(10)
     assert seen[0] is not threading.current_thread()
+
+
+_OTHER_WORKER = """
+import sys
+from types import SimpleNamespace
+
+import django
+
+django.setup()
+from leads.api import passwords
+
+
+def no_hash(*args, **kwargs):
+    raise SystemExit("the other worker hashed the password")
+
+
+passwords.check_password = no_hash
+user = SimpleNamespace(pk=int(sys.argv[1]), password=sys.argv[2])
+print("remembered" if passwords.password_matches(user, sys.argv[3]) else "refused")
+"""
+
+
+def test_another_process_of_the_box_adopts_the_check_without_hashing(user, settings):
+    """A check verified by one worker is read by a new process of the same box (the file
+    cache every worker shares; Redis with REDIS_URL): no second hash per worker, and none
+    after a restart within the period."""
+    assert passwords.password_matches(user, DEFAULT_PASSWORD)
+    assert SpyHasher.verified == 1
+
+    def other_worker(password: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", _OTHER_WORKER, str(user.pk), user.password, password],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "leadhub.settings"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert other_worker(DEFAULT_PASSWORD) == "remembered"
+    # A wrong password is never adopted: that process must hash it (and here may not).
+    with pytest.raises(AssertionError, match="hashed the password"):
+        other_worker("not-the-password")

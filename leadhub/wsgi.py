@@ -166,7 +166,8 @@ def application(environ, start_response):
 
 
 # What is loaded by now (Django, the apps, their modules: about 115,000 objects) lives as long
-# as the process. Moved out of the garbage collector's reach, a full collection (every few
-# minutes under load) no longer walks it all: about 50 ms on the request path, 1 ms after.
+# as the process. Moved out of the garbage collector's reach, a full collection (which Python
+# runs now and then under load) no longer walks it all: about 50 ms on the request path
+# before, under 1 ms after (measured in-process after 600 adds).
 gc.collect()
 gc.freeze()

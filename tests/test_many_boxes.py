@@ -17,6 +17,7 @@ the test may empty (.ci/run starts a private redis-server for it); skipped other
         .venv/bin/pytest tests/test_many_boxes.py
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -117,13 +118,12 @@ def boxes(demo, tmp_path, settings):
     itself uses the site's Redis cache too, so its ORM changes bump the shared generation
     as an admin's save on any box would (leads/signals.py)."""
     _redis().flushdb()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "leadhub",
-        }
+    redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "leadhub",
     }
+    settings.CACHES = {"default": redis_cache, settings.API_LOGINS_CACHE: redis_cache}
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -170,6 +170,26 @@ def _answers(box: Box) -> bool:
         return box.lmapi(function="version").startswith("VERSION:")
     except httpx.TransportError:
         return False
+
+
+def _kill_with_its_children(pid: int) -> None:
+    """kill -9 of a worker as a crash of its box takes it: its process group and those of its
+    children (RQ 3 runs each job in a work horse with a process group of its own)."""
+    family, found = {pid}, True
+    while found:
+        found = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            child = int(stat.parent.name)
+            if int(fields[1]) in family and child not in family:
+                family.add(child)
+                found = True
+    for member in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(member), signal.SIGKILL)
 
 
 def _rq_workers() -> list:
@@ -261,7 +281,7 @@ def test_an_import_killed_with_its_worker_is_finished_by_the_other_box_once_and_
         "the worker running the import",
         lambda: [w for w in _rq_workers() if w.get_current_job_id() == killed_run],
     )[0]
-    os.killpg(runner.pid, signal.SIGKILL)
+    _kill_with_its_children(runner.pid)
     killed_at = ImportJob.objects.get(pk=job_id).rows_done
     assert killed_at < IMPORT_ROWS
     survivor = b if runner.pid == a.worker_pid() else a

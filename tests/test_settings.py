@@ -66,10 +66,12 @@ def test_a_malformed_trusted_proxy_stops_the_start():
 
 
 def backends(env: dict[str, str]) -> list[str]:
-    """The default cache's and tasks' backends the settings choose in ``env``."""
+    """The default cache's, the tasks' and the remembered API logins' backends the settings
+    choose in ``env``."""
     code = (
         "import leadhub.settings as s; "
-        "print(s.CACHES['default']['BACKEND']); print(s.TASKS['default']['BACKEND'])"
+        "print(s.CACHES['default']['BACKEND']); print(s.TASKS['default']['BACKEND']); "
+        "print(s.CACHES[s.API_LOGINS_CACHE]['BACKEND'])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
@@ -86,6 +88,7 @@ def test_redis_url_alone_moves_the_cache_and_the_queues_and_passes_the_deploy_ch
     assert backends(env) == [
         "django.core.cache.backends.redis.RedisCache",
         "django_tasks_rq.RQBackend",
+        "django.core.cache.backends.redis.RedisCache",
     ]
     result = check_deploy(env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -97,4 +100,19 @@ def test_an_empty_rq_redis_url_keeps_the_queues_in_the_database():
     assert backends(env) == [
         "django.core.cache.backends.redis.RedisCache",
         "django_tasks_db.DatabaseBackend",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_one_box_shares_remembered_api_logins_between_its_workers_through_files():
+    """Without Redis the cache stays per process, but remembered API logins are files every
+    worker of the box reads (leads/api/passwords.py)."""
+    env = {**production_env()}
+    env.pop("REDIS_URL", None)
+    env.pop("RQ_REDIS_URL", None)
+
+    assert backends(env) == [
+        "leadhub.cache.LocalMemoryCache",
+        "django_tasks_db.DatabaseBackend",
+        "django.core.cache.backends.filebased.FileBasedCache",
     ]

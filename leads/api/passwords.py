@@ -18,6 +18,7 @@ That is one hash per user per period for the box (the file cache), or for the wh
 """
 
 import hmac
+import logging
 import os
 import threading
 import time
@@ -40,9 +41,23 @@ _executor: tuple[int, ThreadPoolExecutor] | None = None
 _executor_lock = threading.Lock()
 
 
+logger = logging.getLogger(__name__)
+
+
 def shared_cache():
     """The cache every process of the box (of the site, with Redis) reads the checks from."""
     return caches[settings.API_LOGINS_CACHE]
+
+
+def _shared(operation: str, *args, failed=None):
+    """``operation`` of the shared cache; a file the process may not read or write (a folder
+    made by another user, a full disk) costs a hash, never the request: logged, ``failed``
+    returned."""
+    try:
+        return getattr(shared_cache(), operation)(*args)
+    except OSError as error:
+        logger.warning("remembered API logins: the shared cache's %s failed: %s", operation, error)
+        return failed
 
 
 def _user_key(user_id: int) -> str:
@@ -75,7 +90,7 @@ def password_matches(user, password: str) -> bool:
 
 def forget_user(user_id: int) -> None:
     """Drop every remembered check of a user, in the shared cache and in this process."""
-    shared_cache().delete(_user_key(user_id))
+    _shared("delete", _user_key(user_id))
     for digest in [d for d, (uid, _) in list(_local.items()) if uid == user_id]:
         _local.pop(digest, None)
 
@@ -87,7 +102,7 @@ def forget_all_in_process() -> None:
 
 
 def _shared_until(user_id: int, digest: str, now: float) -> float | None:
-    entry = shared_cache().get(_user_key(user_id))
+    entry = _shared("get", _user_key(user_id))
     until = entry.get(digest) if isinstance(entry, dict) else None
     if type(until) is not float or until <= now:
         return None
@@ -98,10 +113,10 @@ def _shared_until(user_id: int, digest: str, now: float) -> float | None:
 def _store(user_id: int, digest: str) -> None:
     period = settings.LMAPI_AUTH_CACHE_SECONDS
     until = time.time() + period
-    entry = shared_cache().get(_user_key(user_id))
+    entry = _shared("get", _user_key(user_id))
     digests = {d: u for d, u in entry.items() if u > until - period} if entry else {}
     digests[digest] = until
-    shared_cache().set(_user_key(user_id), digests, period)
+    _shared("set", _user_key(user_id), digests, period)
     _remember(digest, user_id, until)
 
 
@@ -137,7 +152,8 @@ def _refresh(user_id: int, encoded: str, password: str, digest: str) -> None:
         margin = settings.LMAPI_AUTH_CACHE_SECONDS * REFRESH_FRACTION
         if until is not None and until - now >= margin:
             return  # another process has refreshed it
-        if not shared_cache().add(f"{_user_key(user_id)}:refresh", 1, REFRESH_CLAIM_SECONDS):
+        claim = (f"{_user_key(user_id)}:refresh", 1, REFRESH_CLAIM_SECONDS)
+        if not _shared("add", *claim, failed=True):
             return  # another process is hashing: the next request adopts its result
         if check_password(password, encoded):
             _store(user_id, digest)

@@ -235,3 +235,26 @@ def test_another_process_of_the_box_adopts_the_check_without_hashing(user, setti
     # A wrong password is never adopted: that process must hash it (and here may not).
     with pytest.raises(AssertionError, match="hashed the password"):
         other_worker("not-the-password")
+
+
+def test_a_shared_cache_it_cannot_write_costs_a_hash_not_the_request(
+    user, clock, background, settings, tmp_path, caplog
+):
+    """A cache folder the process cannot use (made by another user, a file in its way, a
+    full disk): the check still answers, this process still remembers it, a warning says
+    why the other workers will hash too."""
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("")
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.API_LOGINS_CACHE: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(in_the_way / "api-logins"),
+        },
+    }
+
+    assert passwords.password_matches(user, DEFAULT_PASSWORD)
+    assert passwords.password_matches(user, DEFAULT_PASSWORD)
+    assert not passwords.password_matches(user, "not-the-password")
+    assert SpyHasher.verified == 2
+    assert "the shared cache's set failed" in caplog.text

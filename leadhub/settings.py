@@ -268,7 +268,7 @@ if REDIS_URL:
     CACHES = {"default": _redis_cache, API_LOGINS_CACHE: _redis_cache}
 if RQ_REDIS_URL:
     INSTALLED_APPS.append("django_rq")
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "webhooks"]}}
+    TASKS["default"]["BACKEND"] = "django_tasks_rq.RQBackend"
     RQ_QUEUES = {
         # RQ ends a job at its timeout (180 s by default): an import or export takes longer,
         # and a killed or timed-out one is resumed by `resume_imports` (deploy/leadhub-resume).

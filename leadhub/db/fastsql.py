@@ -18,7 +18,7 @@ from .batches import (
     rows_insert,
     rows_insert_returning_ids,
 )
-from .counts import column_values_distinct, count_bounded, count_estimated
+from .counts import column_values_distinct, count_bounded
 from .cursors import cursor, model_table
 from .inserts import (
     api_log_insert,
@@ -35,7 +35,6 @@ __all__ = [
     "LoginGate",
     "api_log_insert",
     "count_bounded",
-    "count_estimated",
     "cursor",
     "dnc_number_listed",
     "import_job_lock",

@@ -26,6 +26,7 @@ What callers may rely on:
 import csv
 import io
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -141,17 +142,22 @@ def _parts(folder: str) -> list[tuple[int, str]]:
     return sorted((int(name[:-4]), f"{folder}/{name}") for name in files if name.endswith(".csv"))
 
 
+def _on_local_disk() -> bool:
+    """Whether result files are on the local disk (else on shared storage, as parts)."""
+    return stored_local_path(RESULTS_FOLDER) is not None
+
+
 def result_csv_open(job: ImportJob) -> _LocalCsv | _PartsCsv:
     """The job's result CSV, cut back to its first ``job.result_offset`` bytes (lines written
     by a run that stopped before committing them go), open to append the next batches:
     ``stream`` takes the lines, ``durable()`` makes them durable and returns the CSV's size,
     ``truncate(offset)`` drops what follows ``offset``, ``committed_lines()`` reads it again."""
-    return _PartsCsv(job) if stored_local_path(RESULTS_FOLDER) is None else _LocalCsv(job)
+    return _LocalCsv(job) if _on_local_disk() else _PartsCsv(job)
 
 
 def result_csv_exists(job: ImportJob) -> bool:
     """Whether the result CSV of a job that committed rows is still there to go on with."""
-    if stored_local_path(RESULTS_FOLDER) is None:
+    if not _on_local_disk():
         return bool(_parts(_parts_folder(job)))
     return result_path(job, "csv").exists()
 
@@ -159,20 +165,19 @@ def result_csv_exists(job: ImportJob) -> bool:
 def result_csv_publish(job: ImportJob) -> None:
     """On shared storage: join the committed parts (those before the job's ``result_offset``
     as committed) into ``job-N.csv``, streamed. On the local disk the CSV is that file."""
-    if stored_local_path(RESULTS_FOLDER) is not None:
+    if _on_local_disk():
         return
     committed = ImportJob.objects.values_list("result_offset", flat=True).get(pk=job.pk)
     with stored_output(result_name(job, "csv")) as path, path.open("wb") as target:
         for start, name in _parts(_parts_folder(job)):
             if start < committed:
                 with stored_open(name) as source:
-                    while chunk := source.read(CHUNK_BYTES):
-                        target.write(chunk)
+                    shutil.copyfileobj(source, target, CHUNK_BYTES)
 
 
 def result_csv_parts_drop(job: ImportJob) -> None:
     """Delete the part objects of a DONE job (nothing on the local disk)."""
-    if stored_local_path(RESULTS_FOLDER) is None:
+    if not _on_local_disk():
         for _, name in _parts(_parts_folder(job)):
             default_storage.delete(name)
 

@@ -176,7 +176,7 @@ def _stored_values(
     """The added rows' leads as ``_leads_insert`` stored them, by lead id (a test compares
     them with the rows read back)."""
     rows = _StoredValues(mapped=_STORED, actor=actor, now=now, copy=False)
-    names = [field.attname for field in Lead._meta.concrete_fields]
+    names = list(rows.at)  # the columns in LeadRows' own order
     for r in added:
         yield r.lead_id, dict(zip(names, rows.row(r), strict=True))
 
